@@ -1,0 +1,271 @@
+package io.conveyor.core;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Conveyor's configuration, immutable once built. Every setting has a named default; values come
+ * from defaults &lt; file &lt; {@code CONVEYOR_*} environment &lt; command-line flags (see {@link
+ * ConfigLoader}).
+ *
+ * <p>Keys under {@code kafka.} are raw Kafka client settings and pass through untouched (Kafka
+ * validates its own keys): {@code kafka.X} goes to every client, {@code kafka.producer.X}, {@code
+ * kafka.consumer.X}, {@code kafka.admin.X} and {@code kafka.streams.X} to one kind only.
+ */
+public final class ConveyorConfig {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.text(
+            "kafka.bootstrap.servers",
+            "Kafka brokers to connect to (host:port,...); `run` points it at its embedded broker",
+            "127.0.0.1:9092");
+    public static final Setting<String> HTTP_HOST =
+            Setting.text("http.host", "Interface the HTTP server listens on", "0.0.0.0");
+    public static final Setting<Integer> HTTP_PORT =
+            Setting.port("http.port", "Port of the HTTP server (API, /metrics, /health); 0 picks a free one", 8080);
+    public static final Setting<Integer> BROKER_PORT = Setting.port(
+            "broker.port", "Port of the embedded broker of `conveyor run`; a free one is used if it is taken", 9092);
+    public static final Setting<String> TOPICS_PREFIX =
+            Setting.text("topics.prefix", "Prefix of every Conveyor topic name", Topics.DEFAULT_PREFIX);
+    public static final Setting<Integer> TOPICS_PARTITIONS = Setting.intAtLeast(
+            "topics.partitions",
+            "Partitions of each topic Conveyor creates (the most workers a group can use)",
+            Topics.DEFAULT_PARTITIONS,
+            1);
+    public static final Setting<Short> TOPICS_REPLICATION = new Setting<>(
+            "topics.replication",
+            "Replication factor of the topics Conveyor creates; unset uses the broker default",
+            null,
+            text -> {
+                try {
+                    short value = Short.parseShort(text.trim());
+                    if (value < 1) {
+                        throw new IllegalArgumentException("must be >= 1");
+                    }
+                    return value;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("must be a whole number >= 1");
+                }
+            });
+    public static final Setting<String> WORKER_ID = Setting.text(
+            "worker.id", "Name of this worker in results and metrics; defaults to host and process id", null);
+    public static final Setting<String> WORKER_GROUP =
+            Setting.text("worker.group", "Consumer group the workers share", "conveyor-workers");
+    public static final Setting<Integer> WORKER_CONCURRENCY =
+            Setting.intAtLeast("worker.concurrency", "Tasks one worker runs at once (virtual threads)", 64, 1);
+    public static final Setting<Integer> WORKER_QUEUE_CAPACITY = Setting.intAtLeast(
+            "worker.queue.capacity", "Records a worker holds in memory before it pauses its partitions", 10_000, 1);
+    public static final Setting<Long> WORKER_RETRY_BACKOFF_MS = Setting.longAtLeast(
+            "worker.retry.backoff.ms",
+            "Delay before the first retry; doubles with each attempt, with jitter",
+            1_000,
+            0);
+    public static final Setting<Long> WORKER_RETRY_BACKOFF_MAX_MS =
+            Setting.longAtLeast("worker.retry.backoff.max.ms", "Longest delay between two attempts", 60_000, 0);
+    public static final Setting<Long> WORKER_SHUTDOWN_TIMEOUT_MS = Setting.longAtLeast(
+            "worker.shutdown.timeout.ms",
+            "How long a stopping worker lets running tasks finish before it interrupts them",
+            5_000,
+            0);
+    public static final Setting<String> ROLLUP_APPLICATION_ID = Setting.text(
+            "rollup.application.id",
+            "Kafka Streams application id of the rollups (also their consumer group)",
+            "conveyor-rollups");
+    public static final Setting<String> ROLLUP_STATE_DIR = Setting.text(
+            "rollup.state.dir",
+            "Folder for the rollups' local state stores",
+            Path.of(System.getProperty("java.io.tmpdir"), "conveyor-streams").toString());
+
+    /** Every Conveyor setting, in the order the README lists them. */
+    public static final List<Setting<?>> SETTINGS = List.of(
+            BOOTSTRAP_SERVERS,
+            HTTP_HOST,
+            HTTP_PORT,
+            BROKER_PORT,
+            TOPICS_PREFIX,
+            TOPICS_PARTITIONS,
+            TOPICS_REPLICATION,
+            WORKER_ID,
+            WORKER_GROUP,
+            WORKER_CONCURRENCY,
+            WORKER_QUEUE_CAPACITY,
+            WORKER_RETRY_BACKOFF_MS,
+            WORKER_RETRY_BACKOFF_MAX_MS,
+            WORKER_SHUTDOWN_TIMEOUT_MS,
+            ROLLUP_APPLICATION_ID,
+            ROLLUP_STATE_DIR);
+
+    private final Map<String, Object> values;
+    private final Map<String, String> kafka;
+
+    private ConveyorConfig(Map<String, Object> values, Map<String, String> kafka) {
+        this.values = Collections.unmodifiableMap(values);
+        this.kafka = Collections.unmodifiableMap(kafka);
+    }
+
+    /** The configuration with every default. */
+    public static ConveyorConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The value of a setting; null only for settings without a default that were not set. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting.key());
+    }
+
+    public String bootstrapServers() {
+        return get(BOOTSTRAP_SERVERS);
+    }
+
+    public Topics topics() {
+        return new Topics(get(TOPICS_PREFIX), get(TOPICS_PARTITIONS), Optional.ofNullable(get(TOPICS_REPLICATION)));
+    }
+
+    public String workerId() {
+        String id = get(WORKER_ID);
+        return id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    /**
+     * Raw Kafka settings for one kind of client: {@code kafka.X} for every client, overridden by
+     * {@code kafka.<kind>.X}. Includes {@code bootstrap.servers}.
+     */
+    public Map<String, Object> kafkaProperties(KafkaClientKind kind) {
+        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> specific = new HashMap<>();
+        for (var e : kafka.entrySet()) {
+            String key = e.getKey();
+            boolean forSomeKind = false;
+            for (KafkaClientKind k : KafkaClientKind.values()) {
+                if (key.startsWith(k.settingsPrefix())) {
+                    forSomeKind = true;
+                    if (k == kind) {
+                        specific.put(key.substring(k.settingsPrefix().length()), e.getValue());
+                    }
+                }
+            }
+            if (!forSomeKind) {
+                props.put(key.substring(KAFKA_PREFIX.length()), e.getValue());
+            }
+        }
+        props.put("bootstrap.servers", bootstrapServers());
+        props.putAll(specific);
+        return props;
+    }
+
+    /** A builder holding this configuration's values, to derive another. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        for (Setting<?> s : SETTINGS) {
+            Object v = values.get(s.key());
+            if (v != null) {
+                b.set(s.key(), String.valueOf(v), "derived");
+            }
+        }
+        kafka.forEach((k, v) -> b.set(k, v, "derived"));
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "ConveyorConfig" + new TreeMap<>(values) + " kafka" + new TreeMap<>(kafka);
+    }
+
+    /** Collects setting texts, each with where it came from, and checks them in {@link #build()}. */
+    public static final class Builder {
+        private record Sourced(String value, String source) {}
+
+        private final Map<String, Sourced> texts = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Sets a key from code. */
+        public Builder set(Setting<?> setting, Object value) {
+            return set(setting.key(), String.valueOf(value), "code");
+        }
+
+        /**
+         * Sets a key. {@code source} says where it came from ("file conveyor.properties",
+         * "environment variable CONVEYOR_HTTP_PORT", "flag --http-port") for error messages.
+         */
+        public Builder set(String key, String value, String source) {
+            texts.put(key, new Sourced(value, source));
+            return this;
+        }
+
+        /**
+         * Parses and checks every value.
+         *
+         * @throws ConfigException naming the key, the bad value and its source
+         */
+        public ConveyorConfig build() {
+            Map<String, Setting<?>> known = new HashMap<>();
+            SETTINGS.forEach(s -> known.put(s.key(), s));
+            Map<String, String> kafka = new TreeMap<>();
+            for (var e : texts.entrySet()) {
+                if (e.getKey().startsWith(KAFKA_PREFIX) && !known.containsKey(e.getKey())) {
+                    kafka.put(e.getKey(), e.getValue().value());
+                } else if (!known.containsKey(e.getKey())) {
+                    throw new ConfigException(
+                            e.getKey(),
+                            "unknown setting '"
+                                    + e.getKey()
+                                    + "' (from "
+                                    + e.getValue().source()
+                                    + "); known settings are "
+                                    + known.keySet().stream().sorted().toList()
+                                    + ", and raw Kafka client settings go under kafka.");
+                }
+            }
+            Map<String, Object> values = new HashMap<>();
+            for (Setting<?> s : SETTINGS) {
+                Sourced given = texts.get(s.key());
+                String text = given != null ? given.value() : s.defaultValue();
+                if (text == null) {
+                    continue;
+                }
+                try {
+                    values.put(s.key(), s.parser().apply(text));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(
+                            s.key(),
+                            s.key()
+                                    + " "
+                                    + e.getMessage()
+                                    + ", but was '"
+                                    + text
+                                    + "' ("
+                                    + (given != null ? "from " + given.source() : "default")
+                                    + ")");
+                }
+            }
+            long backoff = (Long) values.get(WORKER_RETRY_BACKOFF_MS.key());
+            long backoffMax = (Long) values.get(WORKER_RETRY_BACKOFF_MAX_MS.key());
+            if (backoffMax < backoff) {
+                throw new ConfigException(
+                        WORKER_RETRY_BACKOFF_MAX_MS.key(),
+                        WORKER_RETRY_BACKOFF_MAX_MS.key()
+                                + " "
+                                + backoffMax
+                                + " must not be below "
+                                + WORKER_RETRY_BACKOFF_MS.key()
+                                + " "
+                                + backoff);
+            }
+            return new ConveyorConfig(values, kafka);
+        }
+    }
+}

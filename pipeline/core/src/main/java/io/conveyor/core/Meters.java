@@ -1,0 +1,122 @@
+package io.conveyor.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+
+/**
+ * The catalogue of every Conveyor meter. Roles create meters only through these specs, so the
+ * README table, the dashboards and the alert rules can rely on the names.
+ */
+public final class Meters {
+    private Meters() {}
+
+    public static final MeterSpec TASKS_SUBMITTED = new MeterSpec(
+            "conveyor.tasks.submitted",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Tasks accepted by the API (Kafka acknowledged the write)",
+            List.of("type", "priority"));
+    public static final MeterSpec TASKS_REJECTED = new MeterSpec(
+            "conveyor.tasks.rejected",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Submissions refused, by reason (invalid, kafka_error, overloaded, rate_limited)",
+            List.of("reason"));
+    public static final MeterSpec TASKS_COMPLETED = new MeterSpec(
+            "conveyor.tasks.completed",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Tasks that reached a terminal status on this worker",
+            List.of("type", "status"));
+    public static final MeterSpec TASKS_RETRIED = new MeterSpec(
+            "conveyor.tasks.retried",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Failed attempts sent to the retry topic",
+            List.of("type"));
+    public static final MeterSpec TASKS_DEAD_LETTERED = new MeterSpec(
+            "conveyor.tasks.dead.lettered",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Records sent to the dead-letter topic, by reason (exhausted, non_retriable, malformed)",
+            List.of("reason"));
+    public static final MeterSpec TASK_RUN = new MeterSpec(
+            "conveyor.task.run",
+            MeterSpec.Type.TIMER,
+            "seconds",
+            "Time a handler ran, per attempt",
+            List.of("type", "outcome"));
+    public static final MeterSpec TASK_QUEUE_WAIT = new MeterSpec(
+            "conveyor.task.queue.wait",
+            MeterSpec.Type.TIMER,
+            "seconds",
+            "Time from submission (or due time) to the start of an attempt",
+            List.of("type"));
+    public static final MeterSpec WORKER_INFLIGHT = new MeterSpec(
+            "conveyor.worker.inflight", MeterSpec.Type.GAUGE, null, "Tasks running now on this worker", List.of());
+    public static final MeterSpec WORKER_QUEUE_DEPTH = new MeterSpec(
+            "conveyor.worker.queue.depth",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Records held by this worker that have not finished",
+            List.of());
+    public static final MeterSpec WORKER_QUEUE_CAPACITY = new MeterSpec(
+            "conveyor.worker.queue.capacity",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Most records this worker holds before pausing its partitions",
+            List.of());
+    public static final MeterSpec WORKER_PAUSED_PARTITIONS = new MeterSpec(
+            "conveyor.worker.paused.partitions",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Partitions this worker has paused for backpressure",
+            List.of());
+
+    /** Every meter, in the order the README lists them. */
+    public static final List<MeterSpec> ALL = List.of(
+            TASKS_SUBMITTED,
+            TASKS_REJECTED,
+            TASKS_COMPLETED,
+            TASKS_RETRIED,
+            TASKS_DEAD_LETTERED,
+            TASK_RUN,
+            TASK_QUEUE_WAIT,
+            WORKER_INFLIGHT,
+            WORKER_QUEUE_DEPTH,
+            WORKER_QUEUE_CAPACITY,
+            WORKER_PAUSED_PARTITIONS);
+
+    /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
+    public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {
+        return Counter.builder(spec.name())
+                .description(spec.description())
+                .tags(tags(spec, tagValues))
+                .register(registry);
+    }
+
+    /** The timer of {@code spec}, publishing a histogram for percentiles in Prometheus. */
+    public static Timer timer(MeterRegistry registry, MeterSpec spec, String... tagValues) {
+        return Timer.builder(spec.name())
+                .description(spec.description())
+                .tags(tags(spec, tagValues))
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    /** Alternating tag keys and values for Micrometer, checked against the spec. */
+    public static String[] tags(MeterSpec spec, String... tagValues) {
+        if (tagValues.length != spec.tags().size()) {
+            throw new IllegalArgumentException(
+                    spec.name() + " takes tags " + spec.tags() + ", but got " + tagValues.length + " values");
+        }
+        String[] kv = new String[tagValues.length * 2];
+        for (int i = 0; i < tagValues.length; i++) {
+            kv[2 * i] = spec.tags().get(i);
+            kv[2 * i + 1] = tagValues[i];
+        }
+        return kv;
+    }
+}

@@ -1,0 +1,236 @@
+package io.conveyor.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.conveyor.core.internal.JsonFields;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The JSON wire format of tasks and results (documented in the README). Thread-safe.
+ *
+ * <p>A task record needs only {@code type}; everything else has a default, so any Kafka client can
+ * write {@code {"type":"echo","payload":{...}}} to a task topic. Unknown fields in records are
+ * ignored (newer writers may add fields); unknown fields in HTTP submissions are rejected, because
+ * there they are almost always typos.
+ */
+public final class TaskCodec {
+
+    /** The fields a client may send in an HTTP submission. */
+    public static final Set<String> SUBMISSION_FIELDS = Set.of(
+            "type", "payload", "key", "priority", "idempotencyKey", "maxAttempts", "timeoutMs", "delayMs", "runAt");
+
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final Clock clock;
+
+    public TaskCodec(Clock clock) {
+        this.clock = clock;
+    }
+
+    public TaskCodec() {
+        this(Clock.systemUTC());
+    }
+
+    /** The shared, configured Jackson mapper. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    // ---- tasks
+
+    public byte[] encode(Task task) {
+        return write(toJson(task));
+    }
+
+    public ObjectNode toJson(Task task) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("id", task.id());
+        n.put("type", task.type());
+        n.set("payload", task.payload());
+        if (task.key() != null) {
+            n.put("key", task.key());
+        }
+        n.put("priority", task.priority().wireName());
+        if (task.idempotencyKey() != null) {
+            n.put("idempotencyKey", task.idempotencyKey());
+        }
+        n.put("maxAttempts", task.maxAttempts());
+        n.put("timeoutMs", task.timeoutMs());
+        if (task.runAt() != null) {
+            n.put("runAt", task.runAt().toString());
+        }
+        n.put("submittedAt", task.submittedAt().toString());
+        n.put("attempt", task.attempt());
+        return n;
+    }
+
+    /**
+     * Reads a task record, filling in what a plain Kafka client may leave out from its origin.
+     *
+     * @throws MalformedTaskException when the bytes are not a JSON object with a valid task
+     */
+    public Task decode(byte[] bytes, RecordOrigin origin) throws MalformedTaskException {
+        JsonNode node = parse(bytes);
+        Instant submittedAt = JsonFields.optionalInstant(node, "submittedAt").orElse(origin.timestamp());
+        return read(
+                node,
+                JsonFields.optionalText(node, "id").orElse(origin.derivedId()),
+                origin.priority(),
+                submittedAt,
+                JsonFields.optionalInt(node, "attempt", 1).orElse(1));
+    }
+
+    /**
+     * Reads an HTTP submission: a new task with a fresh id, submitted now.
+     *
+     * @throws MalformedTaskException naming the first bad field
+     */
+    public Task readSubmission(JsonNode node) throws MalformedTaskException {
+        if (node == null || !node.isObject()) {
+            throw new MalformedTaskException(null, "the body must be a JSON object");
+        }
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!SUBMISSION_FIELDS.contains(name)) {
+                throw new MalformedTaskException(
+                        name, "unknown field '" + name + "'; accepted fields are " + SUBMISSION_FIELDS);
+            }
+        }
+        return read(node, UUID.randomUUID().toString(), Priority.NORMAL, clock.instant(), 1);
+    }
+
+    private Task read(JsonNode node, String id, Priority defaultPriority, Instant submittedAt, int attempt)
+            throws MalformedTaskException {
+        String type = JsonFields.requiredText(node, "type");
+        Priority priority = defaultPriority;
+        var priorityText = JsonFields.optionalText(node, "priority");
+        if (priorityText.isPresent()) {
+            try {
+                priority = Priority.parse(priorityText.get());
+            } catch (IllegalArgumentException e) {
+                throw new MalformedTaskException("priority", "priority " + e.getMessage(), e);
+            }
+        }
+        Instant runAt = JsonFields.optionalInstant(node, "runAt").orElse(null);
+        var delayMs = JsonFields.optionalLong(node, "delayMs", 0);
+        if (delayMs.isPresent()) {
+            if (runAt != null) {
+                throw new MalformedTaskException("delayMs", "give either delayMs or runAt, not both");
+            }
+            runAt = submittedAt.plusMillis(delayMs.get());
+        }
+        return new Task(
+                id,
+                type,
+                node.path("payload").isMissingNode() ? null : node.get("payload"),
+                JsonFields.optionalText(node, "key").orElse(null),
+                priority,
+                JsonFields.optionalText(node, "idempotencyKey").orElse(null),
+                JsonFields.optionalInt(node, "maxAttempts", 1).orElse(Task.DEFAULT_MAX_ATTEMPTS),
+                JsonFields.optionalLong(node, "timeoutMs", 0).orElse(0L),
+                runAt,
+                submittedAt,
+                attempt);
+    }
+
+    // ---- results
+
+    public byte[] encode(TaskResult result) {
+        return write(toJson(result));
+    }
+
+    public ObjectNode toJson(TaskResult r) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("id", r.taskId());
+        n.put("type", r.type());
+        n.put("status", r.status().name());
+        n.put("attempt", r.attempt());
+        putIfPresent(n, "workerId", r.workerId());
+        putIfPresent(n, "submittedAt", r.submittedAt());
+        putIfPresent(n, "startedAt", r.startedAt());
+        putIfPresent(n, "finishedAt", r.finishedAt());
+        n.put("updatedAt", r.updatedAt().toString());
+        if (r.result() != null) {
+            n.set("result", r.result());
+        }
+        if (r.error() != null) {
+            ObjectNode e = n.putObject("error");
+            e.put("kind", r.error().kind());
+            e.put("message", r.error().message());
+        }
+        return n;
+    }
+
+    public TaskResult decodeResult(byte[] bytes) throws MalformedTaskException {
+        JsonNode n = parse(bytes);
+        TaskStatus status;
+        String statusText = JsonFields.requiredText(n, "status");
+        try {
+            status = TaskStatus.valueOf(statusText);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedTaskException("status", "unknown status '" + statusText + "'", e);
+        }
+        TaskError error = null;
+        if (n.hasNonNull("error")) {
+            JsonNode e = n.get("error");
+            error = new TaskError(
+                    JsonFields.requiredText(e, "kind"), e.path("message").asText(""));
+        }
+        return new TaskResult(
+                JsonFields.requiredText(n, "id"),
+                JsonFields.requiredText(n, "type"),
+                status,
+                JsonFields.optionalInt(n, "attempt", 0).orElse(0),
+                JsonFields.optionalText(n, "workerId").orElse(null),
+                JsonFields.optionalInstant(n, "submittedAt").orElse(null),
+                JsonFields.optionalInstant(n, "startedAt").orElse(null),
+                JsonFields.optionalInstant(n, "finishedAt").orElse(null),
+                JsonFields.optionalInstant(n, "updatedAt")
+                        .orElseThrow(() -> new MalformedTaskException("updatedAt", "updatedAt is required")),
+                n.hasNonNull("result") ? n.get("result") : null,
+                error);
+    }
+
+    // ---- plumbing
+
+    /** Parses bytes as one JSON document. */
+    public static JsonNode parse(byte[] bytes) throws MalformedTaskException {
+        if (bytes == null || bytes.length == 0) {
+            throw new MalformedTaskException(null, "the record is empty; expected a JSON object");
+        }
+        try {
+            JsonNode node = MAPPER.readTree(bytes);
+            if (node == null || !node.isObject()) {
+                throw new MalformedTaskException(null, "expected a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode n, String name, Object value) {
+        if (value != null) {
+            n.put(name, value.toString());
+        }
+    }
+}
