@@ -48,6 +48,7 @@ public record TaskResult(
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        result = result == null || result.isNull() ? null : result;
     }
 
     /** The {@code QUEUED} view of a task that has just been accepted. */

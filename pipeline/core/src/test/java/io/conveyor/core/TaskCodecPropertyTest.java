@@ -1,0 +1,132 @@
+package io.conveyor.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+class TaskCodecPropertyTest {
+    private final TaskCodec codec = new TaskCodec();
+    private final RecordOrigin origin = new RecordOrigin("conveyor.tasks.low", 3, 42, Instant.EPOCH, Priority.LOW);
+
+    @Property(tries = 2000)
+    void everyTaskSurvivesTheWire(@ForAll("tasks") Task task) throws Exception {
+        Task back = codec.decode(codec.encode(task), origin);
+        assertThat(back).isEqualTo(task);
+    }
+
+    @Property(tries = 500)
+    void everyResultSurvivesTheWire(@ForAll("results") TaskResult result) throws Exception {
+        assertThat(codec.decodeResult(codec.encode(result))).isEqualTo(result);
+    }
+
+    @Provide
+    Arbitrary<Task> tasks() {
+        Arbitrary<String> ids =
+                Arbitraries.strings().ofMinLength(1).ofMaxLength(40).filter(s -> !s.isBlank());
+        Arbitrary<String> optional = ids.injectNull(0.3);
+        Arbitrary<Instant> instants = Arbitraries.longs()
+                .between(0, 4_102_444_800_000L)
+                .map(Instant::ofEpochMilli)
+                .injectNull(0.3);
+        return Combinators.combine(
+                        ids,
+                        Arbitraries.of("echo", "sleep", "cpu", "fail", "ünïcode-type"),
+                        payloads(),
+                        optional,
+                        Arbitraries.of(Priority.class),
+                        optional,
+                        Arbitraries.integers().between(1, 100),
+                        Arbitraries.longs().between(0, 86_400_000))
+                .flatAs((id, type, payload, key, priority, idem, maxAttempts, timeout) -> Combinators.combine(
+                                instants,
+                                instants.filter(i -> i != null),
+                                Arbitraries.integers().between(1, 100))
+                        .as((runAt, submittedAt, attempt) -> new Task(
+                                id,
+                                type,
+                                payload,
+                                key,
+                                priority,
+                                idem,
+                                maxAttempts,
+                                timeout,
+                                runAt,
+                                submittedAt,
+                                attempt)));
+    }
+
+    @Provide
+    Arbitrary<TaskResult> results() {
+        Arbitrary<Instant> instants = Arbitraries.longs()
+                .between(0, 4_102_444_800_000L)
+                .map(Instant::ofEpochMilli)
+                .injectNull(0.2);
+        Arbitrary<TaskError> errors = Combinators.combine(
+                        Arbitraries.of("java.lang.IllegalStateException", "timeout"),
+                        Arbitraries.strings().ofMaxLength(30))
+                .as(TaskError::new)
+                .injectNull(0.5);
+        return Combinators.combine(
+                        Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(20),
+                        Arbitraries.of(TaskStatus.class),
+                        Arbitraries.integers().between(0, 10),
+                        Arbitraries.strings()
+                                .alpha()
+                                .ofMinLength(1)
+                                .ofMaxLength(10)
+                                .injectNull(0.3),
+                        instants,
+                        instants,
+                        payloads().injectNull(0.5),
+                        errors)
+                .as((id, status, attempt, worker, started, finished, result, error) -> new TaskResult(
+                        id,
+                        "echo",
+                        status,
+                        attempt,
+                        worker,
+                        started,
+                        started,
+                        finished,
+                        Instant.ofEpochMilli(1_700_000_000_000L),
+                        result,
+                        error));
+    }
+
+    private Arbitrary<JsonNode> payloads() {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        Arbitrary<JsonNode> scalars = Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(20).map(f::textNode),
+                Arbitraries.longs().map(f::numberNode),
+                Arbitraries.of(true, false).map(f::booleanNode),
+                Arbitraries.just(f.nullNode()));
+        return Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(8), scalars)
+                .ofMaxSize(5)
+                .map(m -> {
+                    ObjectNode o = f.objectNode();
+                    m.forEach(o::set);
+                    return (JsonNode) o;
+                })
+                .injectNull(0.1)
+                .map(n -> n == null ? f.nullNode() : n)
+                // as a reader sees it: Jackson picks the narrowest number node on parse
+                .map(TaskCodecPropertyTest::reparse);
+    }
+
+    private static JsonNode reparse(JsonNode node) {
+        try {
+            return TaskCodec.mapper().readTree(node.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.conveyor.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TaskCodecTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+    private final TaskCodec codec = new TaskCodec(Clock.fixed(NOW, ZoneOffset.UTC));
+    private final RecordOrigin origin =
+            new RecordOrigin("conveyor.tasks.normal", 2, 17, Instant.parse("2026-11-23T09:00:00Z"), Priority.NORMAL);
+
+    @Test
+    void aBareRecordFromAnyClientGetsIdTimestampsAndDefaults() throws Exception {
+        Task task = codec.decode(bytes("{\"type\":\"echo\",\"payload\":{\"via\":\"kcat\"}}"), origin);
+
+        assertThat(task.id()).isEqualTo("conveyor.tasks.normal-2-17");
+        assertThat(task.submittedAt()).isEqualTo(origin.timestamp());
+        assertThat(task.priority()).isEqualTo(Priority.NORMAL);
+        assertThat(task.attempt()).isEqualTo(1);
+        assertThat(task.maxAttempts()).isEqualTo(Task.DEFAULT_MAX_ATTEMPTS);
+        assertThat(task.payload().get("via").asText()).isEqualTo("kcat");
+    }
+
+    @Test
+    void aSubmissionGetsAFreshIdAndDelayBecomesRunAt() throws Exception {
+        JsonNode body = TaskCodec.parse(bytes("{\"type\":\"sleep\",\"payload\":{\"ms\":5},\"delayMs\":1500,"
+                + "\"priority\":\"HIGH\",\"key\":\"k\",\"maxAttempts\":5,\"timeoutMs\":100}"));
+        Task task = codec.readSubmission(body);
+
+        assertThat(task.id()).hasSize(36);
+        assertThat(task.submittedAt()).isEqualTo(NOW);
+        assertThat(task.runAt()).isEqualTo(NOW.plusMillis(1500));
+        assertThat(task.priority()).isEqualTo(Priority.HIGH);
+        assertThat(task.key()).isEqualTo("k");
+        assertThat(task.maxAttempts()).isEqualTo(5);
+        assertThat(task.timeoutMs()).isEqualTo(100);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{}                                          | type        | type is required",
+                "{\"type\":7}                               | type        | type must be a string, but was number 7",
+                "{\"type\":\" \"}                           | type        | type must not be blank",
+                "{\"type\":\"e\",\"priority\":\"urgent\"}   | priority    | priority must be one of high, normal, low, but was 'urgent'",
+                "{\"type\":\"e\",\"maxAttempts\":0}         | maxAttempts | maxAttempts must be >= 1, but was 0",
+                "{\"type\":\"e\",\"maxAttempts\":1.5}       | maxAttempts | maxAttempts must be a whole number, but was number 1.5",
+                "{\"type\":\"e\",\"timeoutMs\":-1}          | timeoutMs   | timeoutMs must be >= 0, but was -1",
+                "{\"type\":\"e\",\"delayMs\":\"soon\"}      | delayMs     | delayMs must be a whole number, but was string \"soon\"",
+                "{\"type\":\"e\",\"runAt\":\"tomorrow\"}    | runAt       | runAt must be an ISO-8601 instant like 2026-01-31T12:00:00Z, but was 'tomorrow'",
+                "{\"type\":\"e\",\"prority\":\"high\"}      | prority     | unknown field 'prority'",
+            })
+    void badSubmissionsNameTheField(String json, String field, String message) {
+        assertThatThrownBy(() -> codec.readSubmission(TaskCodec.parse(bytes(json))))
+                .isInstanceOf(MalformedTaskException.class)
+                .hasMessageContaining(message)
+                .extracting(e -> ((MalformedTaskException) e).field())
+                .isEqualTo(field);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {"'' | the record is empty", "not json | not valid JSON", "[1,2] | expected a JSON object"})
+    void undecodableRecordsSayWhy(String raw, String message) {
+        assertThatThrownBy(() -> codec.decode(bytes(raw), origin))
+                .isInstanceOf(MalformedTaskException.class)
+                .hasMessageContaining(message);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
