@@ -1,0 +1,125 @@
+package io.conveyor.infra.kafka.internal;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The server properties of a single-node KRaft broker that is also its own controller; stateless.
+ *
+ * <p>Internal topics get replication factor 1, min ISR 1 and one partition (transactions, consumer
+ * groups and share groups all work on one node), the group rebalance delay is 0, topics are never
+ * created automatically, and thread counts and buffers are sized for a process that shares its
+ * JVM with the application or the tests.
+ */
+public final class BrokerProperties {
+
+    /** Node id of the only node. */
+    public static final int NODE_ID = 1;
+
+    /** Listener clients use. */
+    public static final String CLIENT_LISTENER = "PLAINTEXT";
+
+    /** Listener of the KRaft controller, on its own port. */
+    public static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    /**
+     * Keys that the embedded broker owns: overriding them would break formatting, the quorum or
+     * the log directory that close() deletes.
+     */
+    public static final Set<String> RESERVED_KEYS = Set.of(
+            "process.roles",
+            "node.id",
+            "broker.id",
+            "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers",
+            "controller.listener.names",
+            "listeners",
+            "log.dir",
+            "log.dirs",
+            "metadata.log.dir");
+
+    private BrokerProperties() {}
+
+    /**
+     * Server properties for a node listening for clients on {@code host:port}, for the controller
+     * on {@code 127.0.0.1:controllerPort}, storing its logs in {@code logDir}; {@code overrides}
+     * are applied last.
+     */
+    public static Map<String, String> of(
+            String host, int port, int controllerPort, Path logDir, Map<String, String> overrides) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", Integer.toString(NODE_ID));
+        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("controller.listener.names", CONTROLLER_LISTENER);
+        p.put(
+                "listeners",
+                CLIENT_LISTENER
+                        + "://"
+                        + hostForUri(host)
+                        + ":"
+                        + port
+                        + ","
+                        + CONTROLLER_LISTENER
+                        + "://127.0.0.1:"
+                        + controllerPort);
+        p.put("advertised.listeners", CLIENT_LISTENER + "://" + advertisedHost(host) + ":" + port);
+        p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("inter.broker.listener.name", CLIENT_LISTENER);
+        p.put("log.dirs", logDir.toAbsolutePath().toString());
+
+        // one node: every internal topic has one replica and one partition
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.num.partitions", "1");
+
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+
+        // KIP-848 consumer groups and KIP-932 share groups get their assignment on a heartbeat;
+        // Kafka's 5 s default makes every test (and `conveyor run`) wait 5 s for it
+        p.put("group.consumer.heartbeat.interval.ms", "1000");
+        p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+        p.put("group.share.heartbeat.interval.ms", "1000");
+        p.put("group.share.min.heartbeat.interval.ms", "1000");
+
+        // a small footprint inside someone else's JVM
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "4");
+        p.put("background.threads", "2");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.put("log.cleaner.threads", "1");
+        p.put("log.cleaner.dedupe.buffer.size", Long.toString(8L * 1024 * 1024));
+        p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
+        p.put("log.index.size.max.bytes", Integer.toString(1024 * 1024));
+
+        p.putAll(overrides);
+        return p;
+    }
+
+    private static String hostForUri(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /**
+     * The host clients are told to use: {@code host}, except that a wildcard address cannot be
+     * advertised, so clients on this machine reach it on loopback.
+     */
+    public static String advertisedHost(String host) {
+        return switch (host) {
+            case "0.0.0.0" -> "127.0.0.1";
+            case "::", "[::]" -> "[::1]";
+            default -> hostForUri(host);
+        };
+    }
+}
