@@ -46,9 +46,16 @@ done
 command -v docker >/dev/null || die "docker is not installed (apt-get install -y docker.io)"
 docker info >/dev/null 2>&1 || die "no Docker engine answers 'docker info'; start dockerd first"
 
+# What the image is built from; an existing image built from other sources is rebuilt.
+sources_hash=$(cd "$here" && find build.sh pom.xml rootfs -type f -print0 | sort -z \
+  | xargs -0 sha256sum | sha256sum | cut -c1-16)
 if [[ "$force" == false ]] && docker image inspect "$image" >/dev/null 2>&1; then
-  log "Image $image already exists; nothing to do (use --force to rebuild)."
-  exit 0
+  built_from=$(docker image inspect --format '{{index .Config.Labels "io.conveyor.sources"}}' "$image")
+  if [[ "$built_from" == "$sources_hash" ]]; then
+    log "Image $image already exists; nothing to do (use --force to rebuild)."
+    exit 0
+  fi
+  log "Image $image exists but was built from other sources ($built_from); rebuilding."
 fi
 
 [[ "$(id -u)" == 0 ]] || die "debootstrap needs root; run as root"
@@ -154,7 +161,7 @@ tar -C "$rootfs" -c . | docker import \
   --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
   --change "ENV JAVA_HOME=$java_home" \
   --change "ENV KAFKA_VERSION=$kafka_version" \
-  --change "LABEL org.opencontainers.image.title=conveyor-kafka org.opencontainers.image.version=$kafka_version" \
+  --change "LABEL org.opencontainers.image.title=conveyor-kafka org.opencontainers.image.version=$kafka_version io.conveyor.sources=$sources_hash" \
   --change "EXPOSE 9092" \
   --change "WORKDIR /" \
   --change "USER appuser" \

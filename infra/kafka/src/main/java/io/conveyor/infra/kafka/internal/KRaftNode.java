@@ -1,5 +1,6 @@
 package io.conveyor.infra.kafka.internal;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ public final class KRaftNode {
 
     private static void format(KafkaConfig config, Path logDir) {
         Formatter formatter = new Formatter()
-                .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(config.nodeId())
                 .setClusterId(Uuid.randomUuid().toString())
                 .setControllerListenerName(BrokerProperties.CONTROLLER_LISTENER)
