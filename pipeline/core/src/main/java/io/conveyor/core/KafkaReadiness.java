@@ -17,10 +17,9 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
  * <p>Never blocks: {@link #check()} answers from the last result while it is fresh and otherwise
  * asks the cluster asynchronously through the Admin client's futures. Thread-safe.
  */
-public final class KafkaReadiness {
+public final class KafkaReadiness implements HealthCheck {
 
-    /** One answer: ready or not, and why not. */
-    public record Status(boolean ready, String detail, Instant checkedAt) {}
+    private record Status(boolean ready, String detail, Instant checkedAt) {}
 
     private final Admin admin;
     private final List<String> topics;
@@ -37,7 +36,17 @@ public final class KafkaReadiness {
         this.clock = clock;
     }
 
-    public CompletionStage<Status> check() {
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    @Override
+    public CompletionStage<Health> check() {
+        return status().thenApply(s -> new Health(s.ready(), s.detail()));
+    }
+
+    private CompletionStage<Status> status() {
         CompletableFuture<Status> current = last.get();
         if (current != null
                 && (!current.isDone()

@@ -75,6 +75,13 @@ public final class Meters {
             "Partitions this worker has paused for backpressure",
             List.of());
 
+    public static final MeterSpec WORKER_PAUSES = new MeterSpec(
+            "conveyor.worker.pauses",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Times this worker paused its partitions because its queue was full",
+            List.of());
+
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -87,7 +94,8 @@ public final class Meters {
             WORKER_INFLIGHT,
             WORKER_QUEUE_DEPTH,
             WORKER_QUEUE_CAPACITY,
-            WORKER_PAUSED_PARTITIONS);
+            WORKER_PAUSED_PARTITIONS,
+            WORKER_PAUSES);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {
