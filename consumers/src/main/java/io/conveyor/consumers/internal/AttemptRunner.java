@@ -1,0 +1,223 @@
+package io.conveyor.consumers.internal;
+
+import io.conveyor.consumers.HandlerRegistry;
+import io.conveyor.consumers.NonRetriableException;
+import io.conveyor.consumers.TaskContext;
+import io.conveyor.consumers.TaskHandler;
+import io.conveyor.core.Task;
+import io.conveyor.core.TaskError;
+import io.conveyor.core.TaskResult;
+import io.conveyor.core.TaskStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs attempts: each on its own virtual thread ({@code conveyor-worker-N}), at most {@code
+ * concurrency} at once (a fair semaphore, so tasks start in the order they were read). Publishes
+ * {@code RUNNING} and then the outcome, and completes the returned future once every write the
+ * attempt caused is acknowledged. Timeouts interrupt the attempt's thread from the shared {@code
+ * conveyor-timeouts} scheduler. Thread-safe.
+ */
+final class AttemptRunner {
+    private static final Logger log = LoggerFactory.getLogger(AttemptRunner.class);
+
+    private final HandlerRegistry handlers;
+    private final Publisher publisher;
+    private final Semaphore permits;
+    private final ScheduledExecutorService timeouts;
+    private final Backoff backoff;
+    private final Clock clock;
+    private final String workerId;
+    private final WorkerMetrics metrics;
+    private final ThreadFactory threads =
+            Thread.ofVirtual().name("conveyor-worker-", 0).factory();
+    private final AtomicInteger inflight = new AtomicInteger();
+
+    AttemptRunner(
+            HandlerRegistry handlers,
+            Publisher publisher,
+            int concurrency,
+            ScheduledExecutorService timeouts,
+            Backoff backoff,
+            Clock clock,
+            String workerId,
+            WorkerMetrics metrics) {
+        this.handlers = handlers;
+        this.publisher = publisher;
+        this.permits = new Semaphore(concurrency, true);
+        this.timeouts = timeouts;
+        this.backoff = backoff;
+        this.clock = clock;
+        this.workerId = workerId;
+        this.metrics = metrics;
+    }
+
+    int inflight() {
+        return inflight.get();
+    }
+
+    /** Starts the attempt carried by {@code task}; the future completes when its writes are acked. */
+    CompletableFuture<Void> submit(Task task, ConsumerRecord<byte[], byte[]> origin) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        threads.newThread(() -> {
+                    try {
+                        run(task, origin).whenComplete((v, e) -> {
+                            if (e == null) {
+                                done.complete(null);
+                            } else {
+                                done.completeExceptionally(e);
+                            }
+                        });
+                    } catch (Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+                })
+                .start();
+        return done;
+    }
+
+    private CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin) throws InterruptedException {
+        permits.acquire();
+        inflight.incrementAndGet();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        try {
+            String typeLabel = handlers.find(task.type()).isPresent() ? task.type() : "unknown";
+            Instant started = clock.instant();
+            Instant due = task.runAt() != null && task.runAt().isAfter(task.submittedAt())
+                    ? task.runAt()
+                    : task.submittedAt();
+            metrics.waited(typeLabel, Duration.between(due, started));
+            writes.add(publisher.result(change(task, TaskStatus.RUNNING, started, null, null, null)));
+
+            Outcome outcome = attempt(task);
+            Instant finished = clock.instant();
+            metrics.ran(typeLabel, label(outcome), Duration.between(started, finished));
+            switch (outcome) {
+                case Outcome.Succeeded s -> {
+                    writes.add(
+                            publisher.result(change(task, TaskStatus.SUCCEEDED, started, finished, s.result(), null)));
+                    metrics.completed(typeLabel, TaskStatus.SUCCEEDED);
+                }
+                case Outcome.Retry r -> {
+                    writes.add(publisher.retry(task.nextAttempt(), r.notBefore(), origin));
+                    writes.add(publisher.result(change(task, TaskStatus.RETRYING, started, finished, null, r.error())));
+                    metrics.retried(typeLabel);
+                }
+                case Outcome.DeadLetter d -> {
+                    writes.add(publisher.deadLetter(
+                            origin, d.reason(), d.error().kind(), d.error().message(), task.attempt()));
+                    writes.add(publisher.result(change(task, TaskStatus.FAILED, started, finished, null, d.error())));
+                    metrics.deadLettered(d.reason());
+                    metrics.completed(typeLabel, TaskStatus.FAILED);
+                }
+                case Outcome.Cancelled c -> {
+                    writes.add(
+                            publisher.result(change(task, TaskStatus.CANCELLED, started, finished, null, c.error())));
+                    metrics.completed(typeLabel, TaskStatus.CANCELLED);
+                }
+            }
+        } finally {
+            inflight.decrementAndGet();
+            permits.release();
+        }
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+    }
+
+    private Outcome attempt(Task task) {
+        Optional<TaskHandler> handler = handlers.find(task.type());
+        if (handler.isEmpty()) {
+            return new Outcome.DeadLetter(
+                    new TaskError(
+                            NonRetriableException.class.getName(),
+                            "no handler for task type '" + task.type() + "'; this worker knows " + handlers.types()),
+                    "non_retriable");
+        }
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Optional<Instant> deadline =
+                task.timeoutMs() > 0 ? Optional.of(clock.instant().plusMillis(task.timeoutMs())) : Optional.empty();
+        Thread self = Thread.currentThread();
+        ScheduledFuture<?> timer = task.timeoutMs() > 0
+                ? timeouts.schedule(
+                        () -> {
+                            timedOut.set(true);
+                            self.interrupt();
+                        },
+                        task.timeoutMs(),
+                        TimeUnit.MILLISECONDS)
+                : null;
+        try {
+            var context = new Context(task, deadline, timedOut, workerId);
+            return new Outcome.Succeeded(handler.get().handle(context));
+        } catch (NonRetriableException e) {
+            return new Outcome.DeadLetter(TaskError.of(e), "non_retriable");
+        } catch (Exception | LinkageError | AssertionError e) {
+            TaskError error = timedOut.get()
+                    ? new TaskError("timeout", "attempt " + task.attempt() + " exceeded timeoutMs=" + task.timeoutMs())
+                    : TaskError.of(e);
+            if (task.isLastAttempt()) {
+                return new Outcome.DeadLetter(error, "exhausted");
+            }
+            return new Outcome.Retry(error, clock.instant().plus(backoff.after(task.attempt())));
+        } finally {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (Thread.interrupted() && !timedOut.get()) {
+                log.debug("attempt {} of task {} ended with a stray interrupt", task.attempt(), task.id());
+            }
+        }
+    }
+
+    private TaskResult change(
+            Task task,
+            TaskStatus status,
+            Instant started,
+            Instant finished,
+            com.fasterxml.jackson.databind.JsonNode result,
+            TaskError error) {
+        return new TaskResult(
+                task.id(),
+                task.type(),
+                status,
+                task.attempt(),
+                workerId,
+                task.submittedAt(),
+                started,
+                finished,
+                finished != null ? finished : started,
+                result,
+                error);
+    }
+
+    private static String label(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Succeeded s -> "succeeded";
+            case Outcome.Retry r -> "retry";
+            case Outcome.DeadLetter d -> "dead_letter";
+            case Outcome.Cancelled c -> "cancelled";
+        };
+    }
+
+    private record Context(Task task, Optional<Instant> deadline, AtomicBoolean timedOut, String workerId)
+            implements TaskContext {
+        @Override
+        public boolean isCancelled() {
+            return timedOut.get();
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package io.conveyor.consumers.internal;
+
+import io.conveyor.consumers.HandlerRegistry;
+import io.conveyor.consumers.Worker;
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.KafkaClientKind;
+import io.conveyor.core.Meters;
+import io.conveyor.core.TaskCodec;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Assembles a worker: its clients, poll loop, runner, threads and meters. */
+public final class WorkerRuntime implements Worker {
+    private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final int MAX_POLL_RECORDS = 500;
+
+    private final String id;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final PollLoop loop;
+    private final AttemptRunner runner;
+    private final Thread pollThread;
+    private final ScheduledExecutorService timeouts;
+    private final KafkaClientMetrics consumerMetrics;
+    private final KafkaClientMetrics producerMetrics;
+    private final int capacity;
+
+    private WorkerRuntime(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
+        int index = INSTANCES.getAndIncrement();
+        this.id = config.workerId();
+        this.capacity = config.get(ConveyorConfig.WORKER_QUEUE_CAPACITY);
+        int maxPollRecords = Math.max(1, Math.min(MAX_POLL_RECORDS, capacity / 2));
+        this.producer = new KafkaProducer<>(producerProperties(config, index));
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config, index, maxPollRecords));
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "conveyor-timeouts-" + index);
+            t.setDaemon(true);
+            return t;
+        });
+        TaskCodec codec = new TaskCodec(clock);
+        Publisher publisher = new Publisher(producer, codec, config.topics());
+        WorkerMetrics metrics = new WorkerMetrics(registry);
+        Backoff backoff = new Backoff(
+                Duration.ofMillis(config.get(ConveyorConfig.WORKER_RETRY_BACKOFF_MS)),
+                Duration.ofMillis(config.get(ConveyorConfig.WORKER_RETRY_BACKOFF_MAX_MS)),
+                new SplittableRandom());
+        this.runner = new AttemptRunner(
+                handlers,
+                publisher,
+                config.get(ConveyorConfig.WORKER_CONCURRENCY),
+                timeouts,
+                backoff,
+                clock,
+                id,
+                metrics);
+        this.loop = new PollLoop(
+                consumer,
+                runner,
+                publisher,
+                codec,
+                config.topics(),
+                clock,
+                metrics,
+                id,
+                capacity,
+                maxPollRecords,
+                Duration.ofSeconds(1),
+                Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS)));
+        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        consumerMetrics.bindTo(registry);
+        producerMetrics.bindTo(registry);
+        gauge(registry, Meters.WORKER_QUEUE_DEPTH, WorkerRuntime::queueDepth);
+        gauge(registry, Meters.WORKER_QUEUE_CAPACITY, w -> w.capacity);
+        gauge(registry, Meters.WORKER_INFLIGHT, WorkerRuntime::inflight);
+        gauge(
+                registry,
+                Meters.WORKER_PAUSED_PARTITIONS,
+                w -> w.pausedPartitions().size());
+        this.pollThread = new Thread(loop, "conveyor-poll-" + index);
+    }
+
+    public static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
+        WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock);
+        worker.pollThread.start();
+        log.info("Worker {} started with handlers {}", worker.id, handlers.types());
+        return worker;
+    }
+
+    private void gauge(
+            MeterRegistry registry,
+            io.conveyor.core.MeterSpec spec,
+            java.util.function.ToDoubleFunction<WorkerRuntime> f) {
+        Gauge.builder(spec.name(), this, f)
+                .description(spec.description())
+                .strongReference(true)
+                .register(registry);
+    }
+
+    private static Map<String, Object> consumerProperties(ConveyorConfig config, int index, int maxPollRecords) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.get(ConveyorConfig.WORKER_GROUP));
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-" + index);
+        props.putAll(config.kafkaProperties(io.conveyor.core.KafkaClientKind.CONSUMER));
+        // correctness depends on these; they are not overridable
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return props;
+    }
+
+    private static Map<String, Object> producerProperties(ConveyorConfig config, int index) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "conveyor-worker-producer-" + index);
+        props.putAll(config.kafkaProperties(KafkaClientKind.PRODUCER));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return props;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public int queueDepth() {
+        return loop.queueDepth();
+    }
+
+    @Override
+    public int inflight() {
+        return runner.inflight();
+    }
+
+    @Override
+    public Set<TopicPartition> pausedPartitions() {
+        return loop.pausedPartitions();
+    }
+
+    @Override
+    public void close() {
+        loop.stop();
+        try {
+            pollThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        timeouts.shutdownNow();
+        try {
+            timeouts.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumerMetrics.close();
+        producerMetrics.close();
+        log.info("Worker {} stopped", id);
+    }
+}
