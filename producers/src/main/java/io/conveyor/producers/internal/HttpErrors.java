@@ -1,0 +1,34 @@
+package io.conveyor.producers.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpServerResponse;
+
+/** Writes the error shape of the API: {@code {"error":{"code","message","field"?}}}. */
+public final class HttpErrors {
+    private HttpErrors() {}
+
+    public static void send(HttpServerResponse response, int status, String code, String message, String field) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("code", code);
+        error.put("message", message);
+        if (field != null) {
+            error.put("field", field);
+        }
+        response.setStatusCode(status)
+                .putHeader("content-type", "application/json")
+                .end(body.toString());
+    }
+
+    /** A 503 that tells the client when to come back. */
+    public static void unavailable(HttpServerResponse response, String code, String message, int retryAfterSeconds) {
+        if (!response.ended() && !response.closed()) {
+            response.putHeader("Retry-After", String.valueOf(retryAfterSeconds));
+        }
+        send(response, 503, code, message, null);
+    }
+}
