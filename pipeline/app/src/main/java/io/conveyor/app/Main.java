@@ -1,0 +1,60 @@
+package io.conveyor.app;
+
+import io.conveyor.core.ConfigException;
+import java.io.PrintWriter;
+import org.apache.logging.log4j.LogManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code conveyor} command line. */
+@Command(
+        name = "conveyor",
+        mixinStandardHelpOptions = true,
+        version = "Conveyor 0.1.0",
+        description = "A durable task pipeline on Apache Kafka.",
+        subcommands = {
+            RunCommand.class,
+            RoleCommands.Api.class,
+            RoleCommands.WorkerRole.class,
+            RoleCommands.Rollup.class,
+            TopicsCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        int code = execute(args);
+        LogManager.shutdown();
+        System.exit(code);
+    }
+
+    /** Runs the command line and returns its exit code (0 ok, 1 failed, 2 bad usage or setting). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof ConfigException) {
+                err.println("conveyor: " + e.getMessage());
+                return 2;
+            }
+            err.println("conveyor: " + describe(e));
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

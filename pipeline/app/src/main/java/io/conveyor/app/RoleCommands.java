@@ -1,0 +1,97 @@
+package io.conveyor.app;
+
+import io.conveyor.app.internal.Metrics;
+import io.conveyor.app.internal.Node;
+import io.conveyor.app.internal.Roles;
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.HealthCheck;
+import io.conveyor.producers.ApiServer;
+import io.conveyor.rollups.Rollups;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** One role per process, against an existing Kafka cluster. */
+final class RoleCommands {
+    private RoleCommands() {}
+
+    /** Starts a role into a node, serving /metrics and /health on the HTTP port. */
+    abstract static class Role implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() {
+            ConveyorConfig config = options.load();
+            Node node = new Node();
+            try {
+                PrometheusMeterRegistry registry = Metrics.registry(node);
+                Admin admin = Roles.admin(node, config);
+                Roles.provision(admin, config, false);
+                ApiServer server = start(node, config, registry, admin);
+                System.out.printf(
+                        "Conveyor %s is running against %s; HTTP on port %d (/metrics, /health/ready).%n",
+                        name(), config.bootstrapServers(), server.port());
+            } catch (RuntimeException e) {
+                node.close();
+                throw e;
+            }
+            Lifecycle.runUntilStopped(node);
+            return 0;
+        }
+
+        abstract String name();
+
+        abstract ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin);
+    }
+
+    @Command(name = "api", description = "Run the HTTP submission API against a Kafka cluster.")
+    static final class Api extends Role {
+        @Override
+        String name() {
+            return "api";
+        }
+
+        @Override
+        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+            return Roles.http(
+                    node,
+                    ApiServer.builder(config, registry).acceptTasks(),
+                    List.of(Roles.kafkaReadiness(admin, config)));
+        }
+    }
+
+    @Command(name = "worker", description = "Run a worker (a member of the worker consumer group).")
+    static final class WorkerRole extends Role {
+        @Override
+        String name() {
+            return "worker";
+        }
+
+        @Override
+        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+            Roles.worker(node, config, registry);
+            return Roles.http(node, ApiServer.builder(config, registry), List.of(Roles.kafkaReadiness(admin, config)));
+        }
+    }
+
+    @Command(
+            name = "rollup",
+            description = "Run the rollups (Kafka Streams); serves GET /v1/tasks/{id} from its status table.")
+    static final class Rollup extends Role {
+        @Override
+        String name() {
+            return "rollup";
+        }
+
+        @Override
+        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+            Rollups rollups = Roles.rollups(node, config, registry);
+            List<HealthCheck> checks = List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups));
+            return Roles.http(node, ApiServer.builder(config, registry).lookup(rollups.statusLookup()), checks);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.conveyor.app;
+
+import io.conveyor.app.internal.Metrics;
+import io.conveyor.app.internal.Node;
+import io.conveyor.app.internal.Roles;
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.infra.kafka.EmbeddedKafkaBroker;
+import io.conveyor.producers.ApiServer;
+import io.conveyor.rollups.Rollups;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Everything in one JVM: an embedded broker, the API, one worker and the rollups. */
+@Command(name = "run", description = "Run the whole pipeline in one process on an embedded Kafka broker (KRaft).")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Option(
+            names = "--broker-port",
+            paramLabel = "PORT",
+            description = "Port of the embedded broker (broker.port, default 9092; a free port if taken)")
+    Integer brokerPort;
+
+    @Override
+    public Integer call() {
+        long start = System.nanoTime();
+        ConveyorConfig given = options.load();
+        Node node = new Node();
+        try {
+            int wanted = brokerPort != null ? brokerPort : given.get(ConveyorConfig.BROKER_PORT);
+            EmbeddedKafkaBroker broker = node.add(
+                    "embedded broker",
+                    EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.builder()
+                            .port(EmbeddedKafkaBroker.preferredPortOrFree(wanted))
+                            .build()));
+            Path stateDir = Files.createTempDirectory("conveyor-streams-");
+            node.add("rollup state", () -> deleteTree(stateDir));
+            ConveyorConfig config = given.toBuilder()
+                    .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
+                    .set(ConveyorConfig.ROLLUP_STATE_DIR, stateDir)
+                    .set(ConveyorConfig.TOPICS_REPLICATION, 1)
+                    .build();
+
+            PrometheusMeterRegistry registry = Metrics.registry(node);
+            Admin admin = Roles.admin(node, config);
+            Roles.provision(admin, config, true);
+            Rollups rollups = Roles.rollups(node, config, registry);
+            Roles.worker(node, config, registry);
+            ApiServer api = Roles.http(
+                    node,
+                    ApiServer.builder(config, registry).acceptTasks().lookup(rollups.statusLookup()),
+                    List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups)));
+
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            String base = "http://localhost:" + api.port();
+            System.out.printf(
+                    """
+                    Conveyor is running (started in %d ms).
+                      API        %s   POST /v1/tasks, GET /v1/tasks/{id}
+                      Metrics    %s/metrics
+                      Health     %s/health/ready
+                      Kafka      %s   (embedded KRaft broker; tasks topic %s)
+                    Press Ctrl-C to stop.
+                    """,
+                    ms,
+                    base,
+                    base,
+                    base,
+                    broker.bootstrapServers(),
+                    config.topics().tasks(io.conveyor.core.Priority.NORMAL));
+        } catch (IOException e) {
+            node.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        Lifecycle.runUntilStopped(node);
+        return 0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

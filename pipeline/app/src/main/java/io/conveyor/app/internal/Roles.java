@@ -1,0 +1,82 @@
+package io.conveyor.app.internal;
+
+import io.conveyor.consumers.HandlerRegistry;
+import io.conveyor.consumers.Worker;
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.HealthCheck;
+import io.conveyor.core.KafkaClientKind;
+import io.conveyor.core.KafkaReadiness;
+import io.conveyor.core.TopicProvisioner;
+import io.conveyor.producers.ApiServer;
+import io.conveyor.rollups.Rollups;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts Conveyor's roles into a {@link Node}. */
+public final class Roles {
+    private static final Logger log = LoggerFactory.getLogger(Roles.class);
+
+    private Roles() {}
+
+    /** An Admin client for provisioning and readiness, closed with the node. */
+    public static Admin admin(Node node, ConveyorConfig config) {
+        return node.add("admin client", Admin.create(config.kafkaProperties(KafkaClientKind.ADMIN)));
+    }
+
+    /**
+     * Creates missing topics.
+     *
+     * @param required whether failing to provision stops the process (it does in {@code run}; a
+     *     role on a shared cluster may lack the rights and only warns)
+     */
+    public static void provision(Admin admin, ConveyorConfig config, boolean required) {
+        try {
+            new TopicProvisioner(admin, Duration.ofSeconds(15))
+                    .ensure(config.topics().all());
+        } catch (RuntimeException e) {
+            if (required) {
+                throw e;
+            }
+            log.warn("Could not provision topics ({}); /health/ready stays down until they exist", e.getMessage());
+        }
+    }
+
+    public static HealthCheck kafkaReadiness(Admin admin, ConveyorConfig config) {
+        var topics = config.topics().all().stream().map(t -> t.name()).toList();
+        return new KafkaReadiness(admin, topics, Duration.ofSeconds(2), Clock.systemUTC());
+    }
+
+    public static Worker worker(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
+        return node.add("worker", Worker.start(config, HandlerRegistry.discover(), registry));
+    }
+
+    public static Rollups rollups(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
+        return node.add("rollups", Rollups.start(config, registry));
+    }
+
+    public static HealthCheck rollupsReadiness(Rollups rollups) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return "rollups";
+            }
+
+            @Override
+            public CompletionStage<Health> check() {
+                return CompletableFuture.completedFuture(new Health(rollups.isRunning(), "streams " + rollups.state()));
+            }
+        };
+    }
+
+    public static ApiServer http(Node node, ApiServer.Builder builder, List<HealthCheck> checks) {
+        checks.forEach(builder::healthCheck);
+        return node.add("http server", builder.start());
+    }
+}
