@@ -30,14 +30,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (0 ok, 1 failed, 2 bad usage or setting). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #execute(String...)}, printing to the given writers. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            PrintWriter err = commandLine.getErr();
+            PrintWriter errors = commandLine.getErr();
             if (e instanceof ConfigException) {
-                err.println("conveyor: " + e.getMessage());
+                errors.println("conveyor: " + e.getMessage());
                 return 2;
             }
-            err.println("conveyor: " + describe(e));
+            errors.println("conveyor: " + describe(e));
             return 1;
         });
         return cli.execute(args);
