@@ -159,6 +159,18 @@ public final class ApiServer implements AutoCloseable {
         }
 
         private static void errors(Router router) {
+            // Vert.x answers a request it cannot route (such as a bad %-escape in the path) with 400
+            router.errorHandler(
+                    400,
+                    ctx -> HttpErrors.send(
+                            ctx.response(),
+                            400,
+                            "bad_request",
+                            "the request could not be read"
+                                    + (ctx.failure() == null
+                                            ? ""
+                                            : ": " + ctx.failure().getMessage()),
+                            null));
             router.errorHandler(
                     404,
                     ctx -> HttpErrors.send(

@@ -1,0 +1,465 @@
+package io.conveyor.producers;
+
+import static io.conveyor.producers.Http.TIMEOUT;
+import static io.conveyor.producers.Http.assertError;
+import static io.conveyor.producers.Http.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.HealthCheck;
+import io.conveyor.core.Priority;
+import io.conveyor.core.RecordOrigin;
+import io.conveyor.core.StatusUnavailableException;
+import io.conveyor.core.Task;
+import io.conveyor.core.TaskCodec;
+import io.conveyor.core.TaskError;
+import io.conveyor.core.TaskResult;
+import io.conveyor.core.TaskStatus;
+import io.conveyor.core.TaskStatusLookup;
+import io.conveyor.core.TopicProvisioner;
+import io.conveyor.infra.kafka.KafkaBroker;
+import io.conveyor.infra.kafka.KafkaBrokerExtension;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The API server over real HTTP against a real broker. Submissions that must reach Kafka use a
+ * server and topics of their own; the rejection and fuzz tests share one accepting server, since
+ * nothing they send may be written.
+ */
+@ExtendWith(KafkaBrokerExtension.class)
+class ApiServerIT {
+
+    private static final String VALID =
+            "{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"},\"priority\":\"high\",\"key\":\"k1\"}";
+
+    private static final Http http = new Http();
+    private static final TaskCodec codec = new TaskCodec();
+    private static KafkaBroker broker;
+    private static ApiServer shared;
+
+    @BeforeAll
+    static void startSharedServer(KafkaBroker kafka) {
+        broker = kafka;
+        ConveyorConfig config = provisioned(config(Map.of()));
+        shared = ApiServer.builder(config, registry()).acceptTasks().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (shared != null) {
+            shared.close();
+        }
+        http.close();
+    }
+
+    // ---- submission
+
+    @Test
+    void acceptedTaskIsOnItsPriorityTopicWithAQueuedResult() throws Exception {
+        ConveyorConfig config = provisioned(config(Map.of()));
+        try (ApiServer server =
+                ApiServer.builder(config, registry()).acceptTasks().start()) {
+            HttpResponse<String> response = http.postJson(server, VALID);
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+            JsonNode body = json(response);
+            String id = body.path("id").asText();
+            assertThat(id).isNotBlank();
+            assertThat(body)
+                    .isEqualTo(
+                            JsonNodeFactory.instance.objectNode().put("id", id).put("status", "QUEUED"));
+            assertThat(response.headers().firstValue("Location")).hasValue("/v1/tasks/" + id);
+
+            ConsumerRecord<String, byte[]> record = readOne(config.topics().tasks(Priority.HIGH));
+            assertThat(record.key()).isEqualTo("k1");
+            Task task = decode(record);
+            assertThat(task.id()).isEqualTo(id);
+            assertThat(task.type()).isEqualTo("echo");
+            assertThat(task.payload())
+                    .isEqualTo(JsonNodeFactory.instance.objectNode().put("hello", "world"));
+            assertThat(task.priority()).isEqualTo(Priority.HIGH);
+            assertThat(task.attempt()).isEqualTo(1);
+            assertThat(task.maxAttempts()).isEqualTo(Task.DEFAULT_MAX_ATTEMPTS);
+
+            ConsumerRecord<String, byte[]> queued = readOne(config.topics().results());
+            assertThat(queued.key()).isEqualTo(id);
+            TaskResult result = decodeResult(queued);
+            assertThat(result.taskId()).isEqualTo(id);
+            assertThat(result.type()).isEqualTo("echo");
+            assertThat(result.status()).isEqualTo(TaskStatus.QUEUED);
+            assertThat(result.submittedAt()).isEqualTo(task.submittedAt());
+            assertThat(endOffset(config.topics().tasks(Priority.NORMAL))).isZero();
+        }
+    }
+
+    // ---- rejections
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.conveyor.producers.BadRequest#all")
+    void answersBadRequestsWithAJsonError(BadRequest bad) {
+        HttpResponse<String> response = http.send(shared, bad.method(), bad.path(), bad.contentType(), bad.body());
+
+        assertThat(response.statusCode()).as(response.body()).isLessThan(500);
+        JsonNode error = assertError(response, bad.status(), bad.code());
+        if (bad.field() == null) {
+            assertThat(error.has("field")).as("field in %s", error).isFalse();
+        } else {
+            assertThat(error.path("field").asText()).as("field in %s", error).isEqualTo(bad.field());
+            assertThat(error.path("message").asText()).contains(bad.field());
+        }
+    }
+
+    @Test
+    void limitsAndAcceptsStreamedBodies() {
+        assertError(http.postStreamed(shared, BadRequest.largeTask(BadRequest.ONE_MIB + 1), false), 413, "too_large");
+        assertError(http.postStreamed(shared, BadRequest.largeTask(BadRequest.ONE_MIB + 1), true), 413, "too_large");
+        assertThat(http.postStreamed(shared, VALID.getBytes(StandardCharsets.UTF_8), false)
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(http.postStreamed(shared, VALID.getBytes(StandardCharsets.UTF_8), true)
+                        .statusCode())
+                .isEqualTo(202);
+    }
+
+    @Test
+    void answersAMalformedPathWithAJsonError() {
+        try (ApiServer server = lookupServer(id -> CompletableFuture.completedFuture(Optional.empty()))) {
+            assertError(Http.raw(server, "GET /v1/tasks/%ZZ HTTP/1.1\r\nHost: localhost"), 400, "bad_request");
+        }
+        assertError(
+                Http.raw(shared, "POST /v1/%ZZ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0"), 400, "bad_request");
+    }
+
+    @Test
+    void survivesAFuzzOfRandomBodies() {
+        long seed = Long.getLong("conveyor.fuzz.seed", 20_261_123L);
+        RandomBodies bodies = new RandomBodies(seed);
+        List<String> failures = new ArrayList<>();
+        int accepted = 0;
+        for (int batch = 0; batch < 100; batch++) {
+            List<byte[]> sent = new ArrayList<>();
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                byte[] body = bodies.next();
+                sent.add(body);
+                answers.add(http.sendAsync(shared, "POST", "/v1/tasks", "application/json", body));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                HttpResponse<String> response = answers.get(i).join();
+                String body = RandomBodies.excerpt(sent.get(i));
+                if (response.statusCode() == 202) {
+                    accepted++;
+                } else if (response.statusCode() >= 500) {
+                    failures.add(response.statusCode() + " " + response.body() + " for " + body);
+                } else {
+                    assertError(
+                            response,
+                            response.statusCode(),
+                            response.statusCode() == 413 ? "too_large" : "invalid_task");
+                }
+            }
+        }
+
+        assertThat(failures).as("5xx answers with seed %d", seed).isEmpty();
+        assertThat(accepted).as("valid bodies among the random ones").isPositive();
+        assertThat(http.get(shared, "/health/live").statusCode()).isEqualTo(200);
+        assertThat(http.postJson(shared, VALID).statusCode()).isEqualTo(202);
+    }
+
+    // ---- Kafka refusing a task
+
+    @Test
+    void startFailsClearlyWhenTheTopicsAreMissing() {
+        String clientId = broker.uniqueName("api");
+        ConveyorConfig config =
+                config(Map.of("kafka.producer.max.block.ms", "500", "kafka.producer.client.id", clientId));
+
+        assertThatThrownBy(() ->
+                        ApiServer.builder(config, registry()).acceptTasks().start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(config.topics().tasks(Priority.HIGH))
+                .hasMessageContaining("conveyor topics");
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(producerThreads(clientId)).isEmpty());
+    }
+
+    @Test
+    void aWriteKafkaDoesNotAcknowledgeIsA503AndNotQueued() throws Exception {
+        ConveyorConfig config = provisioned(config(Map.of(
+                "kafka.producer.max.block.ms", "1000",
+                "kafka.producer.request.timeout.ms", "1000",
+                "kafka.producer.delivery.timeout.ms", "2000")));
+        try (ApiServer server =
+                        ApiServer.builder(config, registry()).acceptTasks().start();
+                Admin admin = Admin.create(broker.clientConfig())) {
+            // the task topic disappears after the server started; its results topic stays
+            String tasks = config.topics().tasks(Priority.NORMAL);
+            admin.deleteTopics(List.of(tasks)).all().get();
+            await().atMost(TIMEOUT)
+                    .until(() -> !admin.listTopics().names().get().contains(tasks));
+
+            HttpResponse<String> response = http.postJson(server, "{\"type\":\"echo\"}");
+
+            JsonNode error = assertError(response, 503, "kafka_unavailable");
+            assertThat(error.path("message").asText()).contains("not accepted");
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(endOffset(config.topics().results()))
+                    .as("a QUEUED result for a task Kafka refused")
+                    .isZero();
+        }
+    }
+
+    @Test
+    void aTaskLargerThanKafkaAcceptsIs413AndNotQueued() {
+        ConveyorConfig config = provisioned(config(Map.of("kafka.producer.max.request.size", "10000")));
+        try (ApiServer server =
+                ApiServer.builder(config, registry()).acceptTasks().start()) {
+            HttpResponse<String> response =
+                    http.send(server, "POST", "/v1/tasks", "application/json", BadRequest.largeTask(20_000));
+
+            JsonNode error = assertError(response, 413, "too_large");
+            assertThat(error.path("message").asText()).contains("Kafka refused");
+            assertThat(endOffset(config.topics().results()))
+                    .as("a QUEUED result for a task Kafka refused")
+                    .isZero();
+            assertThat(endOffset(config.topics().tasks(Priority.NORMAL))).isZero();
+        }
+    }
+
+    // ---- lookups
+
+    @Test
+    void looksUpTasks() {
+        TaskResult known = new TaskResult(
+                "t-1",
+                "echo",
+                TaskStatus.RETRYING,
+                1,
+                "w1",
+                Instant.parse("2026-01-01T00:00:00Z"),
+                Instant.parse("2026-01-01T00:00:01Z"),
+                Instant.parse("2026-01-01T00:00:02Z"),
+                Instant.parse("2026-01-01T00:00:02Z"),
+                null,
+                new TaskError("timeout", "took too long"));
+        try (ApiServer server = lookupServer(
+                id -> CompletableFuture.completedFuture(id.equals("t-1") ? Optional.of(known) : Optional.empty()))) {
+            HttpResponse<String> found = http.get(server, "/v1/tasks/t-1");
+            assertThat(found.statusCode()).isEqualTo(200);
+            assertThat(json(found)).isEqualTo(codec.toJson(known));
+
+            assertError(http.get(server, "/v1/tasks/t-2"), 404, "not_found");
+            assertError(
+                    http.send(server, "POST", "/v1/tasks", "application/json", VALID.getBytes(StandardCharsets.UTF_8)),
+                    404,
+                    "not_found");
+        }
+    }
+
+    @Test
+    void answers503WhileTheStatusTableIsUnavailable() {
+        try (ApiServer server = lookupServer(
+                id -> CompletableFuture.failedFuture(new StatusUnavailableException("rollups are REBALANCING")))) {
+            HttpResponse<String> response = http.get(server, "/v1/tasks/t-1");
+
+            JsonNode error = assertError(response, 503, "status_unavailable");
+            assertThat(error.path("message").asText()).contains("REBALANCING");
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+        }
+    }
+
+    @Test
+    void aFailingLookupIsAJson500() {
+        try (ApiServer server =
+                lookupServer(id -> CompletableFuture.failedFuture(new IllegalStateException("store closed")))) {
+            assertError(http.get(server, "/v1/tasks/t-1"), 500, "lookup_failed");
+        }
+    }
+
+    // ---- health and metrics
+
+    @Test
+    void reportsLivenessAndReadiness() {
+        try (ApiServer up = ApiServer.builder(config(Map.of()), registry())
+                        .healthCheck(check("kafka", true))
+                        .start();
+                ApiServer down = ApiServer.builder(config(Map.of()), registry())
+                        .healthCheck(check("kafka", true))
+                        .healthCheck(check("rollups", false))
+                        .start();
+                ApiServer broken = ApiServer.builder(config(Map.of()), registry())
+                        .healthCheck(
+                                check("kafka", CompletableFuture.failedFuture(new IllegalStateException("no answer"))))
+                        .start()) {
+            HttpResponse<String> live = http.get(down, "/health/live");
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(json(live).path("status").asText()).isEqualTo("UP");
+
+            HttpResponse<String> ready = http.get(up, "/health/ready");
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(json(ready).path("status").asText()).isEqualTo("UP");
+            assertThat(json(ready).at("/checks/kafka/ready").asBoolean()).isTrue();
+
+            HttpResponse<String> notReady = http.get(down, "/health/ready");
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(json(notReady).path("status").asText()).isEqualTo("DOWN");
+            assertThat(json(notReady).at("/checks/rollups/ready").asBoolean()).isFalse();
+            assertThat(json(notReady).at("/checks/rollups/detail").asText()).isEqualTo("rollups is not ready");
+
+            HttpResponse<String> failed = http.get(broken, "/health/ready");
+            assertThat(failed.statusCode()).isEqualTo(503);
+            assertThat(json(failed).at("/checks/kafka/detail").asText()).contains("kafka check failed");
+        }
+    }
+
+    @Test
+    void servesPrometheusAndOpenMetrics() {
+        assertThat(http.postJson(shared, VALID).statusCode()).isEqualTo(202);
+
+        HttpResponse<String> prometheus = http.get(shared, "/metrics");
+        assertThat(prometheus.statusCode()).isEqualTo(200);
+        assertThat(prometheus.headers().firstValue("content-type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(prometheus.body())
+                .contains("conveyor_tasks_submitted_total{priority=\"high\",type=\"echo\"}")
+                .contains("vertx_http_server_requests_total");
+
+        HttpResponse<String> openMetrics =
+                http.get(shared, "/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
+        assertThat(openMetrics.statusCode()).isEqualTo(200);
+        assertThat(openMetrics.headers().firstValue("content-type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/openmetrics-text"));
+        assertThat(openMetrics.body())
+                .contains("conveyor_tasks_submitted_total")
+                .endsWith("# EOF\n");
+    }
+
+    // ---- helpers
+
+    private static ConveyorConfig config(Map<String, String> kafka) {
+        ConveyorConfig.Builder config = ConveyorConfig.builder()
+                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
+                .set(ConveyorConfig.HTTP_HOST, "127.0.0.1")
+                .set(ConveyorConfig.HTTP_PORT, 0)
+                .set(ConveyorConfig.TOPICS_PARTITIONS, 1)
+                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("t"));
+        kafka.forEach((key, value) -> config.set(key, value, "test"));
+        return config.build();
+    }
+
+    private static ConveyorConfig provisioned(ConveyorConfig config) {
+        try (Admin admin = Admin.create(broker.clientConfig())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(10))
+                    .ensure(config.topics().all());
+        }
+        return config;
+    }
+
+    private static PrometheusMeterRegistry registry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    private static ApiServer lookupServer(TaskStatusLookup lookup) {
+        return ApiServer.builder(config(Map.of()), registry()).lookup(lookup).start();
+    }
+
+    private static HealthCheck check(String name, boolean ready) {
+        return check(
+                name,
+                CompletableFuture.completedFuture(
+                        new HealthCheck.Health(ready, ready ? name + " is ready" : name + " is not ready")));
+    }
+
+    private static HealthCheck check(String name, CompletionStage<HealthCheck.Health> answer) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public CompletionStage<Health> check() {
+                return answer;
+            }
+        };
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer() {
+        Map<String, Object> props = broker.clientConfig();
+        props.put("isolation.level", "read_committed");
+        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The only record of a one-partition topic, waiting for it to arrive. */
+    private static ConsumerRecord<String, byte[]> readOne(String topic) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (var consumer = consumer()) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            consumer.seekToBeginning(consumer.assignment());
+            await().atMost(TIMEOUT).untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+                assertThat(records).isNotEmpty();
+            });
+        }
+        assertThat(records).as("records on %s", topic).hasSize(1);
+        return records.getFirst();
+    }
+
+    private static long endOffset(String topic) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (var consumer = consumer()) {
+            return consumer.endOffsets(List.of(partition), TIMEOUT).get(partition);
+        }
+    }
+
+    private static Task decode(ConsumerRecord<String, byte[]> record) throws Exception {
+        return codec.decode(
+                record.value(),
+                new RecordOrigin(
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        Instant.ofEpochMilli(record.timestamp()),
+                        Priority.NORMAL));
+    }
+
+    private static TaskResult decodeResult(ConsumerRecord<String, byte[]> record) throws Exception {
+        return codec.decodeResult(record.value());
+    }
+
+    /** The live threads of the Kafka producer with this client id. */
+    private static Collection<String> producerThreads(String clientId) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
+                .filter(name -> name.equals("kafka-producer-network-thread | " + clientId))
+                .toList();
+    }
+}
