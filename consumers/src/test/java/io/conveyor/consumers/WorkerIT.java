@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.conveyor.consumers.handlers.FailHandler;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -267,6 +268,148 @@ class WorkerIT {
                         .isEqualTo(end));
             });
         }
+    }
+
+    @Test
+    void cancellationStopsAQueuedTaskBeforeItStartsAndInterruptsARunningOne() throws Exception {
+        startWorker(config.toBuilder().set(ConveyorConfig.WORKER_CONCURRENCY, 1).build());
+        Task blocker = Task.builder("sleep").payload(json("{\"ms\":60000}")).build();
+        Task queued = Task.builder("echo").build();
+        sendTask(blocker);
+        await().atMost(WAIT).until(() -> results.poll().statuses(blocker.id()).contains(TaskStatus.RUNNING));
+        sendTask(queued);
+
+        cancel(queued.id());
+        cancel(blocker.id());
+
+        TaskResult blockerDone = results.awaitTerminal(blocker.id(), WAIT);
+        assertThat(blockerDone.status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(Duration.between(blockerDone.startedAt(), blockerDone.finishedAt()))
+                .isLessThan(Duration.ofSeconds(20));
+        assertThat(results.awaitTerminal(queued.id(), WAIT).status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(results.statuses(queued.id())).containsExactly(TaskStatus.CANCELLED);
+    }
+
+    @Test
+    void highPriorityWorkOvertakesABacklogOfLowPriorityWork() throws Exception {
+        List<String> low = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            Task t = Task.builder("sleep")
+                    .payload(json("{\"ms\":20}"))
+                    .priority(Priority.LOW)
+                    .build();
+            low.add(t.id());
+            producer.send(new ProducerRecord<>(topics.tasks(Priority.LOW), null, codec.encode(t)));
+        }
+        producer.flush(); // about four seconds of low work at concurrency 2
+        startWorker(config.toBuilder()
+                .set(ConveyorConfig.WORKER_CONCURRENCY, 2)
+                .set(ConveyorConfig.WORKER_QUEUE_CAPACITY, 100)
+                .build());
+        await().atMost(WAIT)
+                .until(() ->
+                        low.stream().anyMatch(id -> results.poll().statuses(id).contains(TaskStatus.SUCCEEDED)));
+
+        List<String> high = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Task t = Task.builder("sleep")
+                    .payload(json("{\"ms\":20}"))
+                    .priority(Priority.HIGH)
+                    .build();
+            high.add(t.id());
+            sendTask(t);
+        }
+        List<TaskResult> highDone =
+                high.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
+        List<TaskResult> lowDone = low.stream()
+                .map(id -> results.awaitTerminal(id, Duration.ofSeconds(60)))
+                .toList();
+
+        // Low tasks that started while some high task was waiting. First-in-first-out would start
+        // the whole in-memory backlog ahead of them first: at least half the queue, 50.
+        long overtaking = lowDone.stream()
+                .filter(l -> highDone.stream()
+                        .anyMatch(h -> l.startedAt().isAfter(h.submittedAt())
+                                && l.startedAt().isBefore(h.startedAt())))
+                .count();
+        assertThat(overtaking).isLessThan(25);
+        assertThat(highDone).allSatisfy(h -> assertThat(h.status()).isEqualTo(TaskStatus.SUCCEEDED));
+    }
+
+    @Test
+    void tasksWithOneKeyRunOneAtATimeInOrderWhileOtherKeysRunInParallel() throws Exception {
+        startWorker(config.toBuilder()
+                .set(ConveyorConfig.WORKER_ORDERING, "key")
+                .set(ConveyorConfig.WORKER_CONCURRENCY, 8)
+                .build());
+        List<String> ordered = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Task a = Task.builder("sleep")
+                    .key("account-1")
+                    .payload(json("{\"ms\":15}"))
+                    .build();
+            Task b = Task.builder("sleep")
+                    .key("other-" + i)
+                    .payload(json("{\"ms\":15}"))
+                    .build();
+            ordered.add(a.id());
+            others.add(b.id());
+            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), bytes(a.key()), codec.encode(a)));
+            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), bytes(b.key()), codec.encode(b)));
+        }
+        producer.flush();
+
+        List<TaskResult> done =
+                ordered.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
+        List<TaskResult> parallel =
+                others.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
+
+        for (int i = 1; i < done.size(); i++) {
+            assertThat(done.get(i).startedAt()).isAfterOrEqualTo(done.get(i - 1).finishedAt());
+        }
+        assertThat(maxOverlap(parallel)).isGreaterThan(1);
+    }
+
+    @Test
+    void aTypeLimitCapsThatTypeWithinTheGlobalConcurrency() throws Exception {
+        startWorker(config.toBuilder()
+                .set(ConveyorConfig.WORKER_CONCURRENCY, 8)
+                .set(ConveyorConfig.WORKER_TYPE_CONCURRENCY.key(), "sleep=2", "test")
+                .build());
+        List<String> sleeps = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Task t = Task.builder("sleep").payload(json("{\"ms\":40}")).build();
+            sleeps.add(t.id());
+            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), null, codec.encode(t)));
+        }
+        producer.flush();
+
+        List<TaskResult> done =
+                sleeps.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
+
+        assertThat(maxOverlap(done)).isEqualTo(2);
+    }
+
+    private static int maxOverlap(List<TaskResult> runs) {
+        int max = 0;
+        for (TaskResult r : runs) {
+            Instant at = r.startedAt();
+            int overlapping = (int) runs.stream()
+                    .filter(o -> !o.startedAt().isAfter(at) && o.finishedAt().isAfter(at))
+                    .count();
+            max = Math.max(max, overlapping);
+        }
+        return max;
+    }
+
+    private void cancel(String taskId) throws Exception {
+        producer.send(new ProducerRecord<>(topics.control(), bytes(taskId), codec.encodeCancellation()))
+                .get();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private Worker startWorker(ConveyorConfig c) {

@@ -17,8 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,31 +25,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs attempts: each on its own virtual thread ({@code conveyor-worker-N}), at most {@code
- * concurrency} at once (a fair semaphore, so tasks start in the order they were read). Publishes
- * {@code RUNNING} and then the outcome, and completes the returned future once every write the
- * attempt caused is acknowledged. Timeouts interrupt the attempt's thread from the shared {@code
- * conveyor-timeouts} scheduler. Thread-safe.
+ * Runs one attempt on the calling thread (a virtual thread started by the {@link Dispatcher}):
+ * publishes {@code RUNNING}, runs the handler, publishes the outcome, and returns the future of
+ * every write the attempt caused. Timeouts interrupt the attempt's thread from the shared {@code
+ * conveyor-timeouts} scheduler; cancellations interrupt it through {@link Cancellations}.
+ * Thread-safe.
  */
 final class AttemptRunner {
     private static final Logger log = LoggerFactory.getLogger(AttemptRunner.class);
+    private static final TaskError CANCELLED = new TaskError("cancelled", "cancelled on request");
 
     private final HandlerRegistry handlers;
     private final Publisher publisher;
-    private final Semaphore permits;
     private final ScheduledExecutorService timeouts;
     private final Backoff backoff;
     private final Clock clock;
     private final String workerId;
     private final WorkerMetrics metrics;
-    private final ThreadFactory threads =
-            Thread.ofVirtual().name("conveyor-worker-", 0).factory();
+    private final Cancellations cancellations;
     private final AtomicInteger inflight = new AtomicInteger();
 
     AttemptRunner(
             HandlerRegistry handlers,
             Publisher publisher,
-            int concurrency,
+            Cancellations cancellations,
             ScheduledExecutorService timeouts,
             Backoff backoff,
             Clock clock,
@@ -59,7 +56,7 @@ final class AttemptRunner {
             WorkerMetrics metrics) {
         this.handlers = handlers;
         this.publisher = publisher;
-        this.permits = new Semaphore(concurrency, true);
+        this.cancellations = cancellations;
         this.timeouts = timeouts;
         this.backoff = backoff;
         this.clock = clock;
@@ -71,32 +68,17 @@ final class AttemptRunner {
         return inflight.get();
     }
 
-    /** Starts the attempt carried by {@code task}; the future completes when its writes are acked. */
-    CompletableFuture<Void> submit(Task task, ConsumerRecord<byte[], byte[]> origin) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        threads.newThread(() -> {
-                    try {
-                        run(task, origin).whenComplete((v, e) -> {
-                            if (e == null) {
-                                done.complete(null);
-                            } else {
-                                done.completeExceptionally(e);
-                            }
-                        });
-                    } catch (Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-                })
-                .start();
-        return done;
-    }
-
-    private CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin) throws InterruptedException {
-        permits.acquire();
+    /** Runs the attempt {@code task} carries; the future completes when its writes are acked. */
+    CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin) {
+        String typeLabel = handlers.find(task.type()).isPresent() ? task.type() : "unknown";
+        if (cancellations.isCancelled(task.id())) {
+            Instant now = clock.instant();
+            metrics.completed(typeLabel, TaskStatus.CANCELLED);
+            return publisher.result(change(task, TaskStatus.CANCELLED, null, now, null, CANCELLED));
+        }
         inflight.incrementAndGet();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         try {
-            String typeLabel = handlers.find(task.type()).isPresent() ? task.type() : "unknown";
             Instant started = clock.instant();
             Instant due = task.runAt() != null && task.runAt().isAfter(task.submittedAt())
                     ? task.runAt()
@@ -133,7 +115,6 @@ final class AttemptRunner {
             }
         } finally {
             inflight.decrementAndGet();
-            permits.release();
         }
         return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
     }
@@ -148,6 +129,7 @@ final class AttemptRunner {
                     "non_retriable");
         }
         AtomicBoolean timedOut = new AtomicBoolean();
+        AtomicBoolean cancelled = cancellations.running(task.id());
         Optional<Instant> deadline =
                 task.timeoutMs() > 0 ? Optional.of(clock.instant().plusMillis(task.timeoutMs())) : Optional.empty();
         Thread self = Thread.currentThread();
@@ -161,11 +143,18 @@ final class AttemptRunner {
                         TimeUnit.MILLISECONDS)
                 : null;
         try {
-            var context = new Context(task, deadline, timedOut, workerId);
-            return new Outcome.Succeeded(handler.get().handle(context));
+            var context = new Context(task, deadline, timedOut, cancelled, workerId);
+            var result = handler.get().handle(context);
+            return cancelled.get() ? new Outcome.Cancelled(CANCELLED) : new Outcome.Succeeded(result);
         } catch (NonRetriableException e) {
+            if (cancelled.get()) {
+                return new Outcome.Cancelled(CANCELLED);
+            }
             return new Outcome.DeadLetter(TaskError.of(e), "non_retriable");
         } catch (Exception | LinkageError | AssertionError e) {
+            if (cancelled.get()) {
+                return new Outcome.Cancelled(CANCELLED);
+            }
             TaskError error = timedOut.get()
                     ? new TaskError("timeout", "attempt " + task.attempt() + " exceeded timeoutMs=" + task.timeoutMs())
                     : TaskError.of(e);
@@ -174,10 +163,11 @@ final class AttemptRunner {
             }
             return new Outcome.Retry(error, clock.instant().plus(backoff.after(task.attempt())));
         } finally {
+            cancellations.finished(task.id());
             if (timer != null) {
                 timer.cancel(false);
             }
-            if (Thread.interrupted() && !timedOut.get()) {
+            if (Thread.interrupted() && !timedOut.get() && !cancelled.get()) {
                 log.debug("attempt {} of task {} ended with a stray interrupt", task.attempt(), task.id());
             }
         }
@@ -213,11 +203,12 @@ final class AttemptRunner {
         };
     }
 
-    private record Context(Task task, Optional<Instant> deadline, AtomicBoolean timedOut, String workerId)
+    private record Context(
+            Task task, Optional<Instant> deadline, AtomicBoolean timedOut, AtomicBoolean cancelled, String workerId)
             implements TaskContext {
         @Override
         public boolean isCancelled() {
-            return timedOut.get();
+            return timedOut.get() || cancelled.get();
         }
     }
 }

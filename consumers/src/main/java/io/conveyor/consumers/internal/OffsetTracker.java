@@ -11,6 +11,7 @@ import java.util.TreeSet;
  */
 final class OffsetTracker {
     private final TreeSet<Long> pending = new TreeSet<>();
+    private final TreeSet<Long> abandoned = new TreeSet<>();
     private long nextAfterHighest = -1;
     private long lastCommitted = -1;
 
@@ -23,8 +24,19 @@ final class OffsetTracker {
         pending.remove(offset);
     }
 
-    int pendingCount() {
-        return pending.size();
+    /**
+     * Gives up an offset without finishing it (its partition is being revoked and the record was
+     * never started): it keeps blocking the commit, so the next owner reads it again.
+     */
+    void abandon(long offset) {
+        if (pending.contains(offset)) {
+            abandoned.add(offset);
+        }
+    }
+
+    /** Offsets taken and neither finished nor abandoned: work still going on. */
+    int activeCount() {
+        return pending.size() - abandoned.size();
     }
 
     /** The offset to commit now (the next record to read), or empty if nothing new is finished. */

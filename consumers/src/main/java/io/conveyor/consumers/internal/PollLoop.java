@@ -10,20 +10,23 @@ import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.core.Topics;
-import io.micrometer.core.instrument.Counter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,46 +40,55 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's poll loop. Runs on one platform thread ({@code conveyor-poll-N}) that alone owns
  * the {@link Consumer}, the offset trackers and the pause state; other threads only read the
- * volatile/atomic views ({@link #queueDepth()}, {@link #pausedPartitions()}) and hand back
- * completions through a concurrent queue. {@link #stop()} may be called from any thread: it
- * uses {@link Consumer#wakeup()}, the consumer's one thread-safe method.
+ * volatile/atomic views ({@link #queueDepth()}, {@link #pausedPartitions()}, lags) and hand back
+ * completions through a concurrent queue. {@link #stop()} may be called from any thread: it uses
+ * {@link Consumer#wakeup()}, the consumer's one thread-safe method.
  *
  * <p>Backpressure pauses partitions and keeps polling, so the group never sees this member as
- * stuck: when records held in memory would exceed the queue capacity after one more poll, every
- * assigned partition is paused; below the low watermark they resume. Retry-topic partitions whose
- * next record is not yet due are paused (after a seek back to that record) until it is. The
- * desired pause set is recomputed on every loop and on assignment, so it survives rebalances.
+ * stuck. Records held in memory never exceed the queue capacity: normal, low and retry partitions
+ * pause when two more polls could overflow it, high-priority partitions when one could (so high
+ * work still gets in while the queue is full of lower work); all resume at half the capacity.
+ * While high-priority records wait for a run slot, normal, low and retry partitions stay paused
+ * (lower priorities yield; the dispatcher also starts high records first). Retry partitions whose
+ * next record is not yet due are paused, after a seek back to that record, until it is. The
+ * wanted pause set is recomputed on every loop and on assignment, so it survives rebalances.
  */
-public final class PollLoop implements Runnable {
+final class PollLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
+
+    /** How long the loop lets running work end: on revoke, and on stop. */
+    record Deadlines(Duration commitInterval, Duration revokeTimeout, Duration shutdownTimeout) {}
 
     private final Consumer<byte[], byte[]> consumer;
-    private final AttemptRunner runner;
+    private final Dispatcher dispatcher;
     private final Publisher publisher;
     private final TaskCodec codec;
     private final Topics topics;
     private final Clock clock;
     private final WorkerMetrics metrics;
-    private final Counter pauses;
     private final String workerId;
     private final int capacity;
-    private final int lowWatermark;
+    private final int resumeAt;
     private final int maxPollRecords;
-    private final Duration commitInterval;
-    private final Duration shutdownTimeout;
+    private final Deadlines deadlines;
 
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
     private final Map<TopicPartition, Instant> delayedUntil = new HashMap<>();
-    private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
+    private final BlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final Map<TopicPartition, Long> lags = new ConcurrentHashMap<>();
     private final AtomicInteger held = new AtomicInteger();
     private volatile Set<TopicPartition> paused = Set.of();
     private volatile boolean running = true;
-    private boolean backpressure;
+    private boolean lowerFull;
+    private boolean highFull;
     private Instant lastCommit = Instant.EPOCH;
+    private Instant lastLag = Instant.EPOCH;
 
     PollLoop(
             Consumer<byte[], byte[]> consumer,
-            AttemptRunner runner,
+            Dispatcher dispatcher,
             Publisher publisher,
             TaskCodec codec,
             Topics topics,
@@ -85,55 +97,58 @@ public final class PollLoop implements Runnable {
             String workerId,
             int capacity,
             int maxPollRecords,
-            Duration commitInterval,
-            Duration shutdownTimeout) {
+            Deadlines deadlines) {
         this.consumer = consumer;
-        this.runner = runner;
+        this.dispatcher = dispatcher;
         this.publisher = publisher;
         this.codec = codec;
         this.topics = topics;
         this.clock = clock;
         this.metrics = metrics;
-        this.pauses = metrics.pauses();
         this.workerId = workerId;
         this.capacity = capacity;
-        this.lowWatermark = capacity / 2;
+        this.resumeAt = capacity / 2;
         this.maxPollRecords = maxPollRecords;
-        this.commitInterval = commitInterval;
-        this.shutdownTimeout = shutdownTimeout;
+        this.deadlines = deadlines;
     }
 
     /** Records read and not yet finished (at most the queue capacity). */
-    public int queueDepth() {
+    int queueDepth() {
         return held.get();
     }
 
-    /** Partitions paused now, for backpressure or because their next retry is not due. */
-    public Set<TopicPartition> pausedPartitions() {
+    /** Partitions paused now: backpressure, yielding to high priority, or a retry not yet due. */
+    Set<TopicPartition> pausedPartitions() {
         return paused;
     }
 
+    /** Records behind the end of each assigned partition, as of the last second. */
+    Map<TopicPartition, Long> lags() {
+        return lags;
+    }
+
     /** Asks the loop to finish: it stops fetching, lets running tasks end, commits, and returns. */
-    public void stop() {
+    void stop() {
         running = false;
         consumer.wakeup();
     }
 
     @Override
     public void run() {
-        List<String> subscribed = new java.util.ArrayList<>(topics.taskTopics());
+        List<String> subscribed = new ArrayList<>(topics.taskTopics());
         subscribed.add(topics.retry());
         consumer.subscribe(subscribed, new Rebalance());
         try {
             while (running) {
                 drainCompletions();
                 applyPauses();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 for (TopicPartition tp : records.partitions()) {
                     take(tp, records.records(tp));
                 }
                 drainCompletions();
-                commitIfDue(false);
+                commitIfDue();
+                measureLagIfDue();
             }
         } catch (WakeupException e) {
             if (running) {
@@ -152,15 +167,14 @@ public final class PollLoop implements Runnable {
                 Instant due = notBefore(record);
                 if (due != null && due.isAfter(clock.instant())) {
                     consumer.seek(tp, record.offset());
-                    delayedUntil.put(tp, due);
                     consumer.pause(List.of(tp));
+                    delayedUntil.put(tp, due);
                     return;
                 }
             }
             tracker.started(record.offset());
             held.incrementAndGet();
-            CompletableFuture<Void> done = dispatch(record, retryTopic);
-            done.whenComplete((v, error) -> {
+            dispatch(record, retryTopic).whenComplete((v, error) -> {
                 if (error != null) {
                     log.error(
                             "Writes for {}-{}@{} failed; the record stays uncommitted and will be read again",
@@ -192,7 +206,7 @@ public final class PollLoop implements Runnable {
             // a delayed task waits on the retry topic, so it never holds up its partition
             return publisher.retry(task, task.runAt(), record);
         }
-        return runner.submit(task, record);
+        return dispatcher.enqueue(task, record, task.priority());
     }
 
     private CompletableFuture<Void> deadLetterMalformed(
@@ -237,11 +251,15 @@ public final class PollLoop implements Runnable {
     private void drainCompletions() {
         Completion c;
         while ((c = completions.poll()) != null) {
-            held.decrementAndGet();
-            OffsetTracker tracker = trackers.get(c.partition());
-            if (c.done() && tracker == c.owner()) {
-                tracker.finished(c.offset());
-            }
+            apply(c);
+        }
+    }
+
+    private void apply(Completion c) {
+        held.decrementAndGet();
+        OffsetTracker tracker = trackers.get(c.partition());
+        if (c.done() && tracker == c.owner()) {
+            tracker.finished(c.offset());
         }
     }
 
@@ -250,15 +268,26 @@ public final class PollLoop implements Runnable {
         Instant now = clock.instant();
         delayedUntil.entrySet().removeIf(e -> !e.getValue().isAfter(now) || !assignment.contains(e.getKey()));
         int depth = held.get();
-        if (!backpressure && depth + maxPollRecords > capacity) {
-            backpressure = true;
-            pauses.increment();
-            log.debug("Queue holds {} of {}: pausing {} partitions", depth, capacity, assignment.size());
-        } else if (backpressure && depth <= lowWatermark) {
-            backpressure = false;
-            log.debug("Queue down to {}: resuming", depth);
+        if (!lowerFull && depth + 2 * maxPollRecords > capacity) {
+            lowerFull = true;
+            metrics.paused();
+        } else if (lowerFull && depth <= resumeAt) {
+            lowerFull = false;
         }
-        Set<TopicPartition> desired = backpressure ? new HashSet<>(assignment) : new HashSet<>(delayedUntil.keySet());
+        if (!highFull && depth + maxPollRecords > capacity) {
+            highFull = true;
+        } else if (highFull && depth <= resumeAt) {
+            highFull = false;
+        }
+        boolean yieldToHigh = dispatcher.waiting(Priority.HIGH) > 0;
+        String high = topics.tasks(Priority.HIGH);
+        Set<TopicPartition> desired = new HashSet<>(delayedUntil.keySet());
+        for (TopicPartition tp : assignment) {
+            boolean isHigh = tp.topic().equals(high);
+            if (isHigh ? highFull : lowerFull || yieldToHigh) {
+                desired.add(tp);
+            }
+        }
         Set<TopicPartition> current = consumer.paused();
         Set<TopicPartition> toPause = new HashSet<>(desired);
         toPause.removeAll(current);
@@ -273,9 +302,9 @@ public final class PollLoop implements Runnable {
         paused = Set.copyOf(desired);
     }
 
-    private void commitIfDue(boolean force) {
+    private void commitIfDue() {
         Instant now = clock.instant();
-        if (!force && now.isBefore(lastCommit.plus(commitInterval))) {
+        if (now.isBefore(lastCommit.plus(deadlines.commitInterval()))) {
             return;
         }
         lastCommit = now;
@@ -283,12 +312,25 @@ public final class PollLoop implements Runnable {
         if (offsets.isEmpty()) {
             return;
         }
+        long start = System.nanoTime();
         consumer.commitAsync(offsets, (committed, error) -> {
+            metrics.committed(Duration.ofNanos(System.nanoTime() - start));
             if (error != null) {
-                log.warn("Offset commit failed (will retry with the next one): {}", error.toString());
+                log.warn("Offset commit failed (the next one carries it): {}", error.toString());
             }
         });
         markCommitted(offsets);
+    }
+
+    private void measureLagIfDue() {
+        Instant now = clock.instant();
+        if (now.isBefore(lastLag.plus(LAG_INTERVAL))) {
+            return;
+        }
+        lastLag = now;
+        for (TopicPartition tp : consumer.assignment()) {
+            consumer.currentLag(tp).ifPresent(lag -> lags.put(tp, lag));
+        }
     }
 
     private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
@@ -311,14 +353,60 @@ public final class PollLoop implements Runnable {
         });
     }
 
-    private void commitSync(Collection<TopicPartition> partitions) {
+    /**
+     * Lets the work of these partitions end: records not started are given up (whoever reads the
+     * partitions next runs them), running ones get until {@code timeout} to finish; then what is
+     * finished is committed.
+     */
+    private void finishAndCommit(Collection<TopicPartition> partitions, Duration timeout) {
+        Set<TopicPartition> leaving = Set.copyOf(partitions);
+        for (Dispatcher.Item item : dispatcher.dropQueued(leaving::contains)) {
+            held.decrementAndGet();
+            OffsetTracker t = trackers.get(item.partition());
+            if (t != null) {
+                t.abandon(item.origin().offset());
+            }
+        }
+        Instant deadline = clock.instant().plus(timeout);
+        try {
+            while (active(leaving) && clock.instant().isBefore(deadline)) {
+                Completion c = completions.poll(10, TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    apply(c);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         drainCompletions();
+        if (active(leaving)) {
+            log.warn(
+                    "Tasks of {} still running after {} ms; they stay uncommitted and will run again",
+                    leaving,
+                    timeout.toMillis());
+        }
+        commitSync(leaving);
+    }
+
+    private boolean active(Set<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            OffsetTracker t = trackers.get(tp);
+            if (t != null && t.activeCount() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void commitSync(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
         if (offsets.isEmpty()) {
             return;
         }
+        long start = System.nanoTime();
         try {
             consumer.commitSync(offsets, Duration.ofSeconds(5));
+            metrics.committed(Duration.ofNanos(System.nanoTime() - start));
             markCommitted(offsets);
         } catch (RuntimeException e) {
             log.warn("Offset commit for {} failed: {}", offsets.keySet(), e.toString());
@@ -329,22 +417,11 @@ public final class PollLoop implements Runnable {
         try {
             consumer.pause(consumer.assignment());
             paused = Set.copyOf(consumer.assignment());
-            Instant deadline = clock.instant().plus(shutdownTimeout);
-            while (held.get() > 0 && clock.instant().isBefore(deadline)) {
-                consumer.poll(Duration.ofMillis(50)); // keeps the membership alive; everything is paused
-                drainCompletions();
-            }
-            if (held.get() > 0) {
-                log.warn(
-                        "{} tasks still running after {} ms; they stay uncommitted and will run again elsewhere",
-                        held.get(),
-                        shutdownTimeout.toMillis());
-            }
-            commitSync(trackers.keySet());
+            finishAndCommit(consumer.assignment(), deadlines.shutdownTimeout());
         } catch (RuntimeException e) {
             log.warn("Error while stopping the poll loop: {}", e.toString());
         } finally {
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 
@@ -352,27 +429,39 @@ public final class PollLoop implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            commitSync(partitions);
+            metrics.rebalanced("revoked", partitions.size());
+            if (!partitions.isEmpty()) {
+                finishAndCommit(partitions, deadlines.revokeTimeout());
+            }
             forget(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            metrics.rebalanced("lost", partitions.size());
+            dispatcher.dropQueued(Set.copyOf(partitions)::contains).forEach(i -> held.decrementAndGet());
             forget(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (backpressure && !partitions.isEmpty()) {
-                consumer.pause(partitions); // before this poll returns any of their records
+            metrics.rebalanced("assigned", partitions.size());
+            String high = topics.tasks(Priority.HIGH);
+            List<TopicPartition> pauseNow = partitions.stream()
+                    .filter(tp -> tp.topic().equals(high) ? highFull : lowerFull)
+                    .toList();
+            if (!pauseNow.isEmpty()) {
+                consumer.pause(pauseNow); // before this poll returns any of their records
             }
-            log.debug("Assigned {}", partitions);
+            partitions.forEach(tp -> metrics.lagGauge(tp, lags));
         }
 
         private void forget(Collection<TopicPartition> partitions) {
             partitions.forEach(tp -> {
                 trackers.remove(tp);
                 delayedUntil.remove(tp);
+                lags.remove(tp);
+                metrics.removeLagGauge(tp);
             });
         }
     }

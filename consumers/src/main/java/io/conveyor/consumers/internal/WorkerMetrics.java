@@ -2,10 +2,13 @@ package io.conveyor.consumers.internal;
 
 import io.conveyor.core.Meters;
 import io.conveyor.core.TaskStatus;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 
 /** The worker's meters, from the catalogue in {@link Meters}. Thread-safe. */
 final class WorkerMetrics {
@@ -13,6 +16,11 @@ final class WorkerMetrics {
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // registered up front, so dashboards show 0 rather than "no data" before the first event
+        Meters.counter(registry, Meters.WORKER_PAUSES);
+        for (String kind : new String[] {"assigned", "revoked", "lost"}) {
+            Meters.counter(registry, Meters.WORKER_REBALANCES, kind);
+        }
     }
 
     void completed(String type, TaskStatus status) {
@@ -36,7 +44,39 @@ final class WorkerMetrics {
         t.record(waited.isNegative() ? Duration.ZERO : waited);
     }
 
-    Counter pauses() {
-        return Meters.counter(registry, Meters.WORKER_PAUSES);
+    void paused() {
+        Meters.counter(registry, Meters.WORKER_PAUSES).increment();
+    }
+
+    void committed(Duration took) {
+        Timer.builder(Meters.WORKER_COMMIT.name())
+                .description(Meters.WORKER_COMMIT.description())
+                .register(registry)
+                .record(took);
+    }
+
+    void rebalanced(String kind, int partitions) {
+        Meters.counter(registry, Meters.WORKER_REBALANCES, kind).increment(partitions);
+    }
+
+    /** A lag gauge for a newly assigned partition, reading the poll loop's last measurement. */
+    void lagGauge(TopicPartition tp, Map<TopicPartition, Long> lags) {
+        Gauge.builder(Meters.WORKER_LAG.name(), lags, m -> m.getOrDefault(tp, 0L))
+                .description(Meters.WORKER_LAG.description())
+                .tags(Meters.tags(Meters.WORKER_LAG, tp.topic(), String.valueOf(tp.partition())))
+                .strongReference(true)
+                .register(registry);
+    }
+
+    void removeLagGauge(TopicPartition tp) {
+        Meter.Id id = registry.find(Meters.WORKER_LAG.name())
+                                .tags(Meters.tags(Meters.WORKER_LAG, tp.topic(), String.valueOf(tp.partition())))
+                                .meter()
+                        instanceof Meter m
+                ? m.getId()
+                : null;
+        if (id != null) {
+            registry.remove(id);
+        }
     }
 }

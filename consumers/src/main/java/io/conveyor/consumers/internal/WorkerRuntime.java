@@ -38,8 +38,10 @@ public final class WorkerRuntime implements Worker {
     private final String id;
     private final KafkaProducer<byte[], byte[]> producer;
     private final PollLoop loop;
-    private final AttemptRunner runner;
+    private final Dispatcher dispatcher;
+    private final ControlListener control;
     private final Thread pollThread;
+    private final Thread controlThread;
     private final ScheduledExecutorService timeouts;
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
@@ -49,7 +51,7 @@ public final class WorkerRuntime implements Worker {
         int index = INSTANCES.getAndIncrement();
         this.id = config.workerId();
         this.capacity = config.get(ConveyorConfig.WORKER_QUEUE_CAPACITY);
-        int maxPollRecords = Math.max(1, Math.min(MAX_POLL_RECORDS, capacity / 2));
+        int maxPollRecords = Math.max(1, Math.min(MAX_POLL_RECORDS, capacity / 4));
         this.producer = new KafkaProducer<>(producerProperties(config, index));
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config, index, maxPollRecords));
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -64,18 +66,17 @@ public final class WorkerRuntime implements Worker {
                 Duration.ofMillis(config.get(ConveyorConfig.WORKER_RETRY_BACKOFF_MS)),
                 Duration.ofMillis(config.get(ConveyorConfig.WORKER_RETRY_BACKOFF_MAX_MS)),
                 new SplittableRandom());
-        this.runner = new AttemptRunner(
-                handlers,
-                publisher,
+        Cancellations cancellations = new Cancellations(clock, Duration.ofDays(1));
+        AttemptRunner runner =
+                new AttemptRunner(handlers, publisher, cancellations, timeouts, backoff, clock, id, metrics);
+        this.dispatcher = new Dispatcher(
                 config.get(ConveyorConfig.WORKER_CONCURRENCY),
-                timeouts,
-                backoff,
-                clock,
-                id,
-                metrics);
+                config.get(ConveyorConfig.WORKER_TYPE_CONCURRENCY),
+                config.get(ConveyorConfig.WORKER_ORDERING).equals("key"),
+                runner::run);
         this.loop = new PollLoop(
                 consumer,
-                runner,
+                dispatcher,
                 publisher,
                 codec,
                 config.topics(),
@@ -84,8 +85,15 @@ public final class WorkerRuntime implements Worker {
                 id,
                 capacity,
                 maxPollRecords,
-                Duration.ofSeconds(1),
-                Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS)));
+                new PollLoop.Deadlines(
+                        Duration.ofSeconds(1),
+                        Duration.ofMillis(config.get(ConveyorConfig.WORKER_REVOKE_TIMEOUT_MS)),
+                        Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS))));
+        this.control = new ControlListener(
+                new KafkaConsumer<>(controlProperties(config, index)),
+                config.topics().control(),
+                cancellations);
+        this.controlThread = new Thread(control, "conveyor-control-" + index);
         this.consumerMetrics = new KafkaClientMetrics(consumer);
         this.producerMetrics = new KafkaClientMetrics(producer);
         consumerMetrics.bindTo(registry);
@@ -102,6 +110,7 @@ public final class WorkerRuntime implements Worker {
 
     public static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
         WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock);
+        worker.controlThread.start();
         worker.pollThread.start();
         log.info("Worker {} started with handlers {}", worker.id, handlers.types());
         return worker;
@@ -132,6 +141,16 @@ public final class WorkerRuntime implements Worker {
         return props;
     }
 
+    private static Map<String, Object> controlProperties(ConveyorConfig config, int index) {
+        Map<String, Object> props = new HashMap<>(config.kafkaProperties(KafkaClientKind.CONSUMER));
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, not subscribed: every worker reads all
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-control-" + index);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return props;
+    }
+
     private static Map<String, Object> producerProperties(ConveyorConfig config, int index) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -156,7 +175,7 @@ public final class WorkerRuntime implements Worker {
 
     @Override
     public int inflight() {
-        return runner.inflight();
+        return dispatcher.running();
     }
 
     @Override
@@ -167,8 +186,10 @@ public final class WorkerRuntime implements Worker {
     @Override
     public void close() {
         loop.stop();
+        control.stop();
         try {
             pollThread.join();
+            controlThread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

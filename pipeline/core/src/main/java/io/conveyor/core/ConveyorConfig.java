@@ -61,6 +61,22 @@ public final class ConveyorConfig {
             Setting.text("worker.group", "Consumer group the workers share", "conveyor-workers");
     public static final Setting<Integer> WORKER_CONCURRENCY =
             Setting.intAtLeast("worker.concurrency", "Tasks one worker runs at once (virtual threads)", 64, 1);
+    public static final Setting<Map<String, Integer>> WORKER_TYPE_CONCURRENCY = new Setting<>(
+            "worker.concurrency.per.type",
+            "Limits for some task types within worker.concurrency, e.g. cpu=2,sleep=500",
+            "",
+            ConveyorConfig::typeLimits);
+    public static final Setting<String> WORKER_ORDERING = new Setting<>(
+            "worker.ordering",
+            "`key`: tasks with the same key run one at a time, in order; `none`: all in parallel",
+            "none",
+            text -> {
+                String v = text.trim();
+                if (!v.equals("none") && !v.equals("key")) {
+                    throw new IllegalArgumentException("must be none or key");
+                }
+                return v;
+            });
     public static final Setting<Integer> WORKER_QUEUE_CAPACITY = Setting.intAtLeast(
             "worker.queue.capacity", "Records a worker holds in memory before it pauses its partitions", 10_000, 1);
     public static final Setting<Long> WORKER_RETRY_BACKOFF_MS = Setting.longAtLeast(
@@ -74,6 +90,11 @@ public final class ConveyorConfig {
             "worker.shutdown.timeout.ms",
             "How long a stopping worker lets running tasks finish before it interrupts them",
             5_000,
+            0);
+    public static final Setting<Long> WORKER_REVOKE_TIMEOUT_MS = Setting.longAtLeast(
+            "worker.revoke.timeout.ms",
+            "How long a worker lets running tasks of revoked partitions finish before it commits",
+            3_000,
             0);
     public static final Setting<String> ROLLUP_APPLICATION_ID = Setting.text(
             "rollup.application.id",
@@ -96,19 +117,46 @@ public final class ConveyorConfig {
             WORKER_ID,
             WORKER_GROUP,
             WORKER_CONCURRENCY,
+            WORKER_TYPE_CONCURRENCY,
+            WORKER_ORDERING,
             WORKER_QUEUE_CAPACITY,
             WORKER_RETRY_BACKOFF_MS,
             WORKER_RETRY_BACKOFF_MAX_MS,
             WORKER_SHUTDOWN_TIMEOUT_MS,
+            WORKER_REVOKE_TIMEOUT_MS,
             ROLLUP_APPLICATION_ID,
             ROLLUP_STATE_DIR);
 
     private final Map<String, Object> values;
     private final Map<String, String> kafka;
 
-    private ConveyorConfig(Map<String, Object> values, Map<String, String> kafka) {
+    private static Map<String, Integer> typeLimits(String text) {
+        Map<String, Integer> limits = new TreeMap<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            String[] kv = part.split("=", 2);
+            int limit;
+            try {
+                limit = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : -1;
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (kv[0].isBlank() || limit < 1) {
+                throw new IllegalArgumentException("must be a list like cpu=2,sleep=500 (type=limit, limit >= 1)");
+            }
+            limits.put(kv[0].trim(), limit);
+        }
+        return Map.copyOf(limits);
+    }
+
+    private final Map<String, Builder.Sourced> given;
+
+    private ConveyorConfig(Map<String, Object> values, Map<String, String> kafka, Map<String, Builder.Sourced> given) {
         this.values = Collections.unmodifiableMap(values);
         this.kafka = Collections.unmodifiableMap(kafka);
+        this.given = Map.copyOf(given);
     }
 
     /** The configuration with every default. */
@@ -169,13 +217,7 @@ public final class ConveyorConfig {
     /** A builder holding this configuration's values, to derive another. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        for (Setting<?> s : SETTINGS) {
-            Object v = values.get(s.key());
-            if (v != null) {
-                b.set(s.key(), String.valueOf(v), "derived");
-            }
-        }
-        kafka.forEach((k, v) -> b.set(k, v, "derived"));
+        given.forEach((key, sourced) -> b.set(key, sourced.value(), sourced.source()));
         return b;
     }
 
@@ -186,7 +228,7 @@ public final class ConveyorConfig {
 
     /** Collects setting texts, each with where it came from, and checks them in {@link #build()}. */
     public static final class Builder {
-        private record Sourced(String value, String source) {}
+        record Sourced(String value, String source) {}
 
         private final Map<String, Sourced> texts = new LinkedHashMap<>();
 
@@ -265,7 +307,7 @@ public final class ConveyorConfig {
                                 + " "
                                 + backoff);
             }
-            return new ConveyorConfig(values, kafka);
+            return new ConveyorConfig(values, kafka, texts);
         }
     }
 }

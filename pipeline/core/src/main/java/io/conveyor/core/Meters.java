@@ -82,6 +82,21 @@ public final class Meters {
             "Times this worker paused its partitions because its queue was full",
             List.of());
 
+    public static final MeterSpec WORKER_LAG = new MeterSpec(
+            "conveyor.worker.lag",
+            MeterSpec.Type.GAUGE,
+            "records",
+            "Records behind the end of each partition this worker owns",
+            List.of("topic", "partition"));
+    public static final MeterSpec WORKER_COMMIT = new MeterSpec(
+            "conveyor.worker.commit", MeterSpec.Type.TIMER, "seconds", "Time an offset commit took", List.of());
+    public static final MeterSpec WORKER_REBALANCES = new MeterSpec(
+            "conveyor.worker.rebalances",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Partitions assigned to, revoked from or lost by this worker",
+            List.of("kind"));
+
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -95,7 +110,10 @@ public final class Meters {
             WORKER_QUEUE_DEPTH,
             WORKER_QUEUE_CAPACITY,
             WORKER_PAUSED_PARTITIONS,
-            WORKER_PAUSES);
+            WORKER_PAUSES,
+            WORKER_LAG,
+            WORKER_COMMIT,
+            WORKER_REBALANCES);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {

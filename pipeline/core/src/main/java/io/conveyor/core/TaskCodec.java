@@ -200,6 +200,25 @@ public final class TaskCodec {
                 error);
     }
 
+    // ---- control messages (on the control topic, keyed by task id)
+
+    /** The value of a cancellation request for a task (the record key is the task id). */
+    public byte[] encodeCancellation() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("action", "cancel");
+        n.put("requestedAt", clock.instant().toString());
+        return write(n);
+    }
+
+    /** Whether a control record's value asks for cancellation. */
+    public static boolean isCancellation(byte[] value) {
+        try {
+            return "cancel".equals(parse(value).path("action").asText());
+        } catch (MalformedTaskException e) {
+            return false;
+        }
+    }
+
     // ---- plumbing
 
     /** Parses bytes as one JSON document. */

@@ -34,6 +34,33 @@ public final class TopicProvisioner {
         this.timeout = timeout;
     }
 
+    /**
+     * Creation is acknowledged by the controller before the brokers lead the new partitions; a
+     * producer that writes in between gets NOT_LEADER errors (and, for an idempotent producer,
+     * sequence errors). Wait until every partition has a leader.
+     */
+    private void awaitLeaders(List<String> topics) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                var described =
+                        admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                boolean led = described.values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (led) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                // not known to the broker yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + topics + " have no leader after " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public Report ensure(Collection<TopicSpec> specs) {
         try {
             Set<String> present = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -67,6 +94,7 @@ public final class TopicProvisioner {
                 }
             }
             if (!created.isEmpty()) {
+                awaitLeaders(created);
                 log.info("Created topics {}", created);
             }
             return new Report(List.copyOf(created), List.copyOf(existing));

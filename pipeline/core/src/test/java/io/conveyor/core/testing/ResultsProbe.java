@@ -86,14 +86,19 @@ public final class ResultsProbe implements AutoCloseable {
 
     /** Waits until the task has a terminal change and returns it. */
     public TaskResult awaitTerminal(String taskId, Duration atMost) {
+        Optional<TaskResult> seen = terminal(taskId);
+        if (seen.isPresent()) {
+            return seen.get();
+        }
         return await().atMost(atMost)
-                .pollInterval(Duration.ofMillis(20))
-                .until(
-                        () -> poll().changes(taskId).stream()
-                                .filter(r -> r.status().isTerminal())
-                                .findFirst(),
-                        Optional::isPresent)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> poll().terminal(taskId), Optional::isPresent)
                 .orElseThrow(() -> new UncheckedIOException(new java.io.IOException("unreachable")));
+    }
+
+    private Optional<TaskResult> terminal(String taskId) {
+        return changes(taskId).stream().filter(r -> r.status().isTerminal()).findFirst();
     }
 
     @Override

@@ -1,0 +1,69 @@
+package io.conveyor.consumers.internal;
+
+import io.conveyor.core.TaskCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads every partition of the control topic (no consumer group: every worker must see every
+ * cancellation) from the beginning of its retention, and applies cancellations. Runs on its own
+ * platform thread {@code conveyor-control-N}, which alone owns its consumer; {@link #stop()} may
+ * be called from any thread.
+ */
+final class ControlListener implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ControlListener.class);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final Cancellations cancellations;
+    private volatile boolean running = true;
+
+    ControlListener(Consumer<byte[], byte[]> consumer, String topic, Cancellations cancellations) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.cancellations = cancellations;
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long lastPrune = System.nanoTime();
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && r.value() != null && TaskCodec.isCancellation(r.value())) {
+                        cancellations.cancel(new String(r.key(), StandardCharsets.UTF_8));
+                    }
+                }
+                if (System.nanoTime() - lastPrune > Duration.ofMinutes(1).toNanos()) {
+                    cancellations.prune();
+                    lastPrune = System.nanoTime();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            log.error("The control listener stopped; cancellations will not reach this worker", e);
+        } finally {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.conveyor.consumers.internal;
+
+import io.conveyor.core.Priority;
+import io.conveyor.core.Task;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The worker's in-memory queue and its dispatcher: records wait here, one FIFO queue per
+ * priority, until a run slot is free; then the first eligible one of the highest priority starts
+ * on a new virtual thread ({@code conveyor-worker-N}). Eligible means: its type is below its
+ * concurrency limit, and (with per-key ordering) no earlier task of its key is running.
+ *
+ * <p>Thread-safety: {@link #enqueue} and {@link #dropQueued} are called by the poll thread,
+ * {@link #finished} by the attempt threads; all state is guarded by one lock, and the per-priority
+ * waiting counts are atomics readable from any thread.
+ */
+final class Dispatcher {
+    /** How far into a priority's queue the dispatcher looks for an eligible record. */
+    private static final int SCAN_LIMIT = 256;
+
+    /** One record in the queue or running. {@code done} completes when its writes are acked. */
+    record Item(
+            Task task,
+            ConsumerRecord<byte[], byte[]> origin,
+            Priority priority,
+            ByteBuffer key,
+            CompletableFuture<Void> done) {
+        TopicPartition partition() {
+            return new TopicPartition(origin.topic(), origin.partition());
+        }
+    }
+
+    /** Runs one attempt on the calling thread; returns the future of its writes. */
+    interface Runner {
+        CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin);
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final EnumMap<Priority, ArrayDeque<Item>> queues = new EnumMap<>(Priority.class);
+    private final AtomicIntegerArray waiting = new AtomicIntegerArray(Priority.values().length);
+    private final Map<String, Integer> runningByType = new HashMap<>();
+    private final Set<ByteBuffer> busyKeys = new HashSet<>();
+    private final Set<Item> running = new HashSet<>();
+    private final int concurrency;
+    private final Map<String, Integer> typeLimits;
+    private final boolean orderByKey;
+    private final Runner runner;
+    private final ThreadFactory threads =
+            Thread.ofVirtual().name("conveyor-worker-", 0).factory();
+
+    Dispatcher(int concurrency, Map<String, Integer> typeLimits, boolean orderByKey, Runner runner) {
+        this.concurrency = concurrency;
+        this.typeLimits = Map.copyOf(typeLimits);
+        this.orderByKey = orderByKey;
+        this.runner = runner;
+        for (Priority p : Priority.values()) {
+            queues.put(p, new ArrayDeque<>());
+        }
+    }
+
+    /** Queues a record's attempt; the future completes when everything it wrote is acked. */
+    CompletableFuture<Void> enqueue(Task task, ConsumerRecord<byte[], byte[]> origin, Priority priority) {
+        ByteBuffer key = orderByKey && origin.key() != null ? ByteBuffer.wrap(origin.key()) : null;
+        Item item = new Item(task, origin, priority, key, new CompletableFuture<>());
+        List<Item> ready;
+        lock.lock();
+        try {
+            queues.get(priority).addLast(item);
+            waiting.incrementAndGet(priority.ordinal());
+            ready = takeReady();
+        } finally {
+            lock.unlock();
+        }
+        ready.forEach(this::start);
+        return item.done();
+    }
+
+    /** Records of this priority waiting for a slot. */
+    int waiting(Priority priority) {
+        return waiting.get(priority.ordinal());
+    }
+
+    /** Attempts running now. */
+    int running() {
+        lock.lock();
+        try {
+            return running.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether any running attempt came from one of these partitions. */
+    boolean anyRunning(Predicate<TopicPartition> partitions) {
+        lock.lock();
+        try {
+            return running.stream().anyMatch(i -> partitions.test(i.partition()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the waiting records of these partitions out of the queue (their partitions were
+     * revoked: the next owner runs them) and returns them; their futures are not completed.
+     */
+    List<Item> dropQueued(Predicate<TopicPartition> partitions) {
+        List<Item> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Priority p : Priority.values()) {
+                for (Iterator<Item> it = queues.get(p).iterator(); it.hasNext(); ) {
+                    Item item = it.next();
+                    if (partitions.test(item.partition())) {
+                        it.remove();
+                        waiting.decrementAndGet(p.ordinal());
+                        dropped.add(item);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return dropped;
+    }
+
+    private void start(Item item) {
+        threads.newThread(() -> {
+                    CompletableFuture<Void> writes;
+                    try {
+                        writes = runner.run(item.task(), item.origin());
+                    } catch (Throwable t) {
+                        writes = CompletableFuture.failedFuture(t);
+                    }
+                    finished(item);
+                    writes.whenComplete((v, e) -> {
+                        if (e == null) {
+                            item.done().complete(null);
+                        } else {
+                            item.done().completeExceptionally(e);
+                        }
+                    });
+                })
+                .start();
+    }
+
+    private void finished(Item item) {
+        List<Item> ready;
+        lock.lock();
+        try {
+            running.remove(item);
+            runningByType.merge(item.task().type(), -1, (a, b) -> a + b == 0 ? null : a + b);
+            if (item.key() != null) {
+                busyKeys.remove(item.key());
+            }
+            ready = takeReady();
+        } finally {
+            lock.unlock();
+        }
+        ready.forEach(this::start);
+    }
+
+    /** Under the lock: the records that may start now, already counted as running. */
+    private List<Item> takeReady() {
+        List<Item> ready = new ArrayList<>();
+        Set<ByteBuffer> heldBack = new HashSet<>(); // keys with an earlier record still waiting
+        for (Priority p : Priority.values()) {
+            int scanned = 0;
+            for (Iterator<Item> it = queues.get(p).iterator();
+                    it.hasNext() && running.size() < concurrency && ++scanned <= SCAN_LIMIT; ) {
+                Item item = it.next();
+                if (eligible(item) && (item.key() == null || !heldBack.contains(item.key()))) {
+                    it.remove();
+                    waiting.decrementAndGet(p.ordinal());
+                    running.add(item);
+                    runningByType.merge(item.task().type(), 1, Integer::sum);
+                    if (item.key() != null) {
+                        busyKeys.add(item.key());
+                    }
+                    ready.add(item);
+                } else if (item.key() != null) {
+                    heldBack.add(item.key());
+                }
+            }
+        }
+        return ready;
+    }
+
+    private boolean eligible(Item item) {
+        Integer limit = typeLimits.get(item.task().type());
+        if (limit != null && runningByType.getOrDefault(item.task().type(), 0) >= limit) {
+            return false;
+        }
+        return item.key() == null || !busyKeys.contains(item.key());
+    }
+}
