@@ -31,6 +31,43 @@ public final class ConveyorConfig {
             Setting.text("http.host", "Interface the HTTP server listens on", "0.0.0.0");
     public static final Setting<Integer> HTTP_PORT =
             Setting.port("http.port", "Port of the HTTP server (API, /metrics, /health); 0 picks a free one", 8080);
+    public static final Setting<Long> API_MAX_BODY_BYTES = Setting.longAtLeast(
+            "api.max.body.bytes", "Largest body of POST /v1/tasks; a larger one gets 413", 1_048_576, 1);
+    public static final Setting<Long> API_BATCH_MAX_BODY_BYTES = Setting.longAtLeast(
+            "api.batch.max.body.bytes", "Largest body of POST /v1/tasks/batch; a larger one gets 413", 16_777_216, 1);
+    public static final Setting<Integer> API_BATCH_MAX =
+            Setting.intAtLeast("api.batch.max", "Most tasks in one POST /v1/tasks/batch; more get 413", 1_000, 1);
+    public static final Setting<Long> API_IDEMPOTENCY_WINDOW_MS = Setting.longAtLeast(
+            "api.idempotency.window.ms",
+            "How long a repeated idempotencyKey returns the first task's id instead of creating a task",
+            86_400_000,
+            1);
+    public static final Setting<Integer> API_IDEMPOTENCY_CACHE_SIZE = Setting.intAtLeast(
+            "api.idempotency.cache.size",
+            "Idempotency keys one API process remembers (the oldest are forgotten first)",
+            100_000,
+            0);
+    public static final Setting<Integer> API_INFLIGHT_LOW = Setting.intAtLeast(
+            "api.inflight.low",
+            "Tasks in flight (accepted, not yet acknowledged by Kafka) above which answers carry X-Conveyor-Pressure"
+                    + " and below which a shedding API accepts again",
+            5_000,
+            0);
+    public static final Setting<Integer> API_INFLIGHT_HIGH = Setting.intAtLeast(
+            "api.inflight.high",
+            "Tasks in flight at which the API answers 503 with Retry-After until they fall below api.inflight.low",
+            10_000,
+            1);
+    public static final Setting<Integer> API_RATE_LIMIT_PER_SECOND = Setting.intAtLeast(
+            "api.rate.limit.per.second",
+            "Tasks one client (X-API-Key header, else IP address) may submit per second, else 429; 0 for no limit",
+            0,
+            0);
+    public static final Setting<Long> API_SHUTDOWN_TIMEOUT_MS = Setting.longAtLeast(
+            "api.shutdown.timeout.ms",
+            "How long a stopping API lets in-flight Kafka writes finish before it closes",
+            10_000,
+            0);
     public static final Setting<Integer> BROKER_PORT = Setting.port(
             "broker.port", "Port of the embedded broker of `conveyor run`; a free one is used if it is taken", 9092);
     public static final Setting<String> TOPICS_PREFIX =
@@ -110,6 +147,15 @@ public final class ConveyorConfig {
             BOOTSTRAP_SERVERS,
             HTTP_HOST,
             HTTP_PORT,
+            API_MAX_BODY_BYTES,
+            API_BATCH_MAX_BODY_BYTES,
+            API_BATCH_MAX,
+            API_IDEMPOTENCY_WINDOW_MS,
+            API_IDEMPOTENCY_CACHE_SIZE,
+            API_INFLIGHT_LOW,
+            API_INFLIGHT_HIGH,
+            API_RATE_LIMIT_PER_SECOND,
+            API_SHUTDOWN_TIMEOUT_MS,
             BROKER_PORT,
             TOPICS_PREFIX,
             TOPICS_PARTITIONS,
@@ -306,6 +352,13 @@ public final class ConveyorConfig {
                                 + WORKER_RETRY_BACKOFF_MS.key()
                                 + " "
                                 + backoff);
+            }
+            int low = (Integer) values.get(API_INFLIGHT_LOW.key());
+            int high = (Integer) values.get(API_INFLIGHT_HIGH.key());
+            if (low >= high) {
+                throw new ConfigException(
+                        API_INFLIGHT_LOW.key(),
+                        API_INFLIGHT_LOW.key() + " " + low + " must be below " + API_INFLIGHT_HIGH.key() + " " + high);
             }
             return new ConveyorConfig(values, kafka, texts);
         }

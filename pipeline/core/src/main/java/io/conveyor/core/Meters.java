@@ -1,9 +1,12 @@
 package io.conveyor.core;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The catalogue of every Conveyor meter. Roles create meters only through these specs, so the
@@ -22,7 +25,8 @@ public final class Meters {
             "conveyor.tasks.rejected",
             MeterSpec.Type.COUNTER,
             null,
-            "Submissions refused, by reason (invalid, kafka_error, overloaded, rate_limited)",
+            "Submissions (requests or batch items) refused, by reason (invalid, kafka_error, overloaded, rate_limited,"
+                    + " shutting_down)",
             List.of("reason"));
     public static final MeterSpec TASKS_COMPLETED = new MeterSpec(
             "conveyor.tasks.completed",
@@ -97,6 +101,45 @@ public final class Meters {
             "Partitions assigned to, revoked from or lost by this worker",
             List.of("kind"));
 
+    public static final MeterSpec TASKS_DEDUPLICATED = new MeterSpec(
+            "conveyor.tasks.deduplicated",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Submissions answered with an earlier task's id (same idempotencyKey within the window)",
+            List.of());
+    public static final MeterSpec TASKS_CANCEL_REQUESTED = new MeterSpec(
+            "conveyor.tasks.cancel.requested",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Cancellations the API wrote to the control topic",
+            List.of());
+    public static final MeterSpec API_INFLIGHT = new MeterSpec(
+            "conveyor.api.inflight",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Tasks the API accepted for writing and has not answered yet (Kafka acknowledgement pending)",
+            List.of());
+    public static final MeterSpec API_BUFFERED = new MeterSpec(
+            "conveyor.api.buffered", MeterSpec.Type.GAUGE, "bytes", "Bytes of those in-flight task records", List.of());
+    public static final MeterSpec API_PRESSURE = new MeterSpec(
+            "conveyor.api.pressure",
+            MeterSpec.Type.GAUGE,
+            null,
+            "In-flight tasks (or bytes) as a fraction of the high watermark; from 1 until below the low one, 503",
+            List.of());
+    public static final MeterSpec API_SHEDDING = new MeterSpec(
+            "conveyor.api.shedding",
+            MeterSpec.Type.GAUGE,
+            null,
+            "1 while the API refuses submissions with 503 because of pressure, else 0",
+            List.of());
+    public static final MeterSpec API_BATCH_SIZE = new MeterSpec(
+            "conveyor.api.batch.size",
+            MeterSpec.Type.DISTRIBUTION,
+            null,
+            "Tasks per POST /v1/tasks/batch request",
+            List.of());
+
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -113,13 +156,43 @@ public final class Meters {
             WORKER_PAUSES,
             WORKER_LAG,
             WORKER_COMMIT,
-            WORKER_REBALANCES);
+            WORKER_REBALANCES,
+            TASKS_DEDUPLICATED,
+            TASKS_CANCEL_REQUESTED,
+            API_INFLIGHT,
+            API_BUFFERED,
+            API_PRESSURE,
+            API_SHEDDING,
+            API_BATCH_SIZE);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {
         return Counter.builder(spec.name())
                 .description(spec.description())
                 .tags(tags(spec, tagValues))
+                .register(registry);
+    }
+
+    /**
+     * A gauge of {@code spec} reading {@code state}. The registry holds {@code state} weakly: the
+     * caller keeps a strong reference for as long as the gauge should read.
+     */
+    public static <T> Gauge gauge(
+            MeterRegistry registry, MeterSpec spec, T state, ToDoubleFunction<T> value, String... tagValues) {
+        return Gauge.builder(spec.name(), state, value)
+                .description(spec.description())
+                .baseUnit(spec.unit())
+                .tags(tags(spec, tagValues))
+                .register(registry);
+    }
+
+    /** The distribution summary of {@code spec}, publishing a histogram for percentiles. */
+    public static DistributionSummary summary(MeterRegistry registry, MeterSpec spec, String... tagValues) {
+        return DistributionSummary.builder(spec.name())
+                .description(spec.description())
+                .baseUnit(spec.unit())
+                .tags(tags(spec, tagValues))
+                .publishPercentileHistogram()
                 .register(registry);
     }
 

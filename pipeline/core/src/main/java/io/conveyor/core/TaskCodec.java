@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.JsonFields;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Set;
@@ -27,8 +31,10 @@ public final class TaskCodec {
     public static final Set<String> SUBMISSION_FIELDS = Set.of(
             "type", "payload", "key", "priority", "idempotencyKey", "maxAttempts", "timeoutMs", "delayMs", "runAt");
 
-    private static final ObjectMapper MAPPER =
-            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // big decimals for floats: a payload number such as 1e400 stays a number instead of becoming Infinity
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final Clock clock;
 
@@ -236,6 +242,50 @@ public final class TaskCodec {
             throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses one JSON value of any kind (object, array, ...) from {@code length} bytes at {@code
+     * offset}, such as one line of an NDJSON batch.
+     */
+    public static JsonNode parseValue(byte[] bytes, int offset, int length) throws MalformedTaskException {
+        if (length == 0) {
+            throw new MalformedTaskException(null, "the document is empty");
+        }
+        try {
+            JsonNode node = MAPPER.readTree(bytes, offset, length);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedTaskException(null, "the document is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that {@code bytes} are well-formed UTF-8 (no overlong forms, no encoded surrogates, no
+     * truncated sequences). JSON parsers are lenient about some of these; the API is not.
+     */
+    public static void requireUtf8(byte[] bytes) throws MalformedTaskException {
+        int i = 0;
+        while (i < bytes.length && bytes[i] >= 0) {
+            i++; // ASCII fast path
+        }
+        if (i == bytes.length) {
+            return;
+        }
+        try {
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException e) {
+            throw new MalformedTaskException(null, "the body is not valid UTF-8 (" + e.getMessage() + ")", e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.conveyor.core;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +39,9 @@ public final class TopicProvisioner {
 
     /**
      * Creation is acknowledged by the controller before the brokers lead the new partitions; a
-     * producer that writes in between gets NOT_LEADER errors (and, for an idempotent producer,
-     * sequence errors). Wait until every partition has a leader.
+     * producer that writes in between gets NOT_LEADER errors (and an idempotent producer can get
+     * stuck on sequence errors). Wait until every partition answers a ListOffsets request, which
+     * only the partition's leader does.
      */
     private void awaitLeaders(List<String> topics) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -45,14 +49,16 @@ public final class TopicProvisioner {
             try {
                 var described =
                         admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                boolean led = described.values().stream()
-                        .flatMap(d -> d.partitions().stream())
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-                if (led) {
-                    return;
-                }
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                described
+                        .values()
+                        .forEach(d -> d.partitions()
+                                .forEach(p -> partitions.put(
+                                        new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                admin.listOffsets(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
             } catch (ExecutionException e) {
-                // not known to the broker yet
+                // not led yet
             }
             if (System.nanoTime() > deadline) {
                 throw new TimeoutException("partitions of " + topics + " have no leader after " + timeout);
