@@ -2,47 +2,73 @@ package io.conveyor.producers;
 
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.Meters;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskStatusLookup;
+import io.conveyor.producers.internal.Admission;
+import io.conveyor.producers.internal.Gate;
 import io.conveyor.producers.internal.HttpErrors;
+import io.conveyor.producers.internal.Idempotency;
 import io.conveyor.producers.internal.KafkaSubmitter;
 import io.conveyor.producers.internal.OpsRoutes;
+import io.conveyor.producers.internal.RateLimiter;
+import io.conveyor.producers.internal.Submissions;
+import io.conveyor.producers.internal.SubmitRoutes;
 import io.conveyor.producers.internal.TaskRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server of a Conveyor process (Vert.x). Always serves {@code /health/live}, {@code
- * /health/ready} and {@code /metrics}; with {@link Builder#acceptTasks()} also {@code POST
- * /v1/tasks}, and with a lookup {@code GET /v1/tasks/{id}}.
+ * /health/ready}, {@code /metrics} and {@code /openapi.yaml}; with {@link Builder#acceptTasks()}
+ * also {@code POST /v1/tasks}, {@code POST /v1/tasks/batch} and {@code DELETE /v1/tasks/{id}}, and
+ * with a lookup {@code GET /v1/tasks/{id}}.
  *
- * <p>Threads: request handlers run on Vert.x event loops and never block; Kafka writes and store
- * lookups answer asynchronously on the request's context.
+ * <p>Threads: request handlers run on Vert.x event loops and never block; Kafka writes go through
+ * the submitter's own sender thread, and writes and lookups answer asynchronously on the request's
+ * context. {@link #close()} is called from any one thread.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
     private final Vertx vertx;
     private final HttpServer server;
+    private final Router router;
     private final KafkaSubmitter submitter;
+    private final Admission admission;
+    private final Duration shutdownTimeout;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ApiServer(Vertx vertx, HttpServer server, KafkaSubmitter submitter) {
+    private ApiServer(
+            Vertx vertx,
+            HttpServer server,
+            Router router,
+            KafkaSubmitter submitter,
+            Admission admission,
+            Duration shutdownTimeout) {
         this.vertx = vertx;
         this.server = server;
+        this.router = router;
         this.submitter = submitter;
+        this.admission = admission;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     public static Builder builder(ConveyorConfig config, PrometheusMeterRegistry registry) {
@@ -54,8 +80,49 @@ public final class ApiServer implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** Tasks accepted for writing and not answered yet. */
+    public long inflight() {
+        return admission.inflight();
+    }
+
+    /** Whether {@link #close()} has begun: every new request gets 503. */
+    public boolean isClosing() {
+        return admission.closing();
+    }
+
+    /** Every route, as {@code METHOD path} (for the OpenAPI test). */
+    List<String> routes() {
+        List<String> routes = new ArrayList<>();
+        for (Route route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null) {
+                continue;
+            }
+            route.methods().forEach(m -> routes.add(m.name() + " " + route.getPath()));
+        }
+        return routes;
+    }
+
+    /**
+     * Stops gracefully: from now on every request gets 503 ({@code shutting_down}); tasks already
+     * accepted are written and answered (waiting at most {@code api.shutdown.timeout.ms}); then the
+     * HTTP server closes, the producer sends what it buffered and waits for the acknowledgements
+     * (a flush), and closes. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            admission.close().get(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn(
+                    "{} tasks were still in flight after {} ms (api.shutdown.timeout.ms); closing anyway",
+                    admission.inflight(),
+                    shutdownTimeout.toMillis());
+        }
         try {
             server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -82,6 +149,8 @@ public final class ApiServer implements AutoCloseable {
         private final List<HealthCheck> checks = new ArrayList<>();
         private boolean acceptTasks;
         private TaskStatusLookup lookup;
+        private VertxOptions vertxOptions = new VertxOptions();
+        private Clock clock = Clock.systemUTC();
 
         private Builder(ConveyorConfig config, PrometheusMeterRegistry registry) {
             this.config = config;
@@ -100,6 +169,18 @@ public final class ApiServer implements AutoCloseable {
             return this;
         }
 
+        /** Vert.x settings (event loops, blocked-thread checker); metrics are always turned on. */
+        public Builder vertxOptions(VertxOptions options) {
+            this.vertxOptions = new VertxOptions(options);
+            return this;
+        }
+
+        /** The clock of submission times and idempotency windows. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
         /** Something {@code /health/ready} waits for. */
         public Builder healthCheck(HealthCheck check) {
             checks.add(check);
@@ -113,17 +194,54 @@ public final class ApiServer implements AutoCloseable {
          */
         public ApiServer start() {
             Vertx vertx = Vertx.builder()
-                    .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                    .with(new VertxOptions(vertxOptions)
+                            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                     .withMetrics(new MicrometerMetricsFactory(registry))
                     .build();
             KafkaSubmitter submitter = null;
             try {
-                TaskCodec codec = new TaskCodec();
-                submitter = acceptTasks ? new KafkaSubmitter(config, codec, registry) : null;
+                TaskCodec codec = new TaskCodec(clock);
+                int high = config.get(ConveyorConfig.API_INFLIGHT_HIGH);
+                int batchMax = config.get(ConveyorConfig.API_BATCH_MAX);
+                submitter =
+                        acceptTasks ? new KafkaSubmitter(config, codec, registry, 2 * (high + batchMax) + 1_024) : null;
+                Admission admission = new Admission(
+                        config.get(ConveyorConfig.API_INFLIGHT_LOW),
+                        high,
+                        submitter == null ? Long.MAX_VALUE : submitter.bufferMemory() / 2);
                 Router router = Router.router(vertx);
+                router.route().handler(ctx -> {
+                    if (admission.closing()) {
+                        HttpErrors.shuttingDown(ctx.response());
+                    } else {
+                        ctx.next();
+                    }
+                });
                 new OpsRoutes(registry, checks).mount(router);
-                new TaskRoutes(codec, submitter, lookup, registry).mount(router);
-                errors(router);
+                Submissions submissions = null;
+                Gate gate = null;
+                if (submitter != null) {
+                    gauges(admission);
+                    gate = new Gate(admission, rateLimiter(vertx), registry, high);
+                    Idempotency idempotency = new Idempotency(
+                            config.get(ConveyorConfig.TOPICS_PREFIX),
+                            config.get(ConveyorConfig.API_IDEMPOTENCY_WINDOW_MS),
+                            config.get(ConveyorConfig.API_IDEMPOTENCY_CACHE_SIZE),
+                            clock,
+                            lookup);
+                    submissions = new Submissions(codec, submitter, idempotency, registry);
+                    new SubmitRoutes(
+                                    codec,
+                                    submissions,
+                                    gate,
+                                    registry,
+                                    config.get(ConveyorConfig.API_MAX_BODY_BYTES),
+                                    config.get(ConveyorConfig.API_BATCH_MAX_BODY_BYTES),
+                                    batchMax)
+                            .mount(router);
+                }
+                new TaskRoutes(codec, submissions, gate, lookup).mount(router);
+                errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);
                 HttpServer server = vertx.createHttpServer(
@@ -133,7 +251,13 @@ public final class ApiServer implements AutoCloseable {
                         .toCompletionStage()
                         .toCompletableFuture()
                         .get(10, TimeUnit.SECONDS);
-                return new ApiServer(vertx, server, submitter);
+                return new ApiServer(
+                        vertx,
+                        server,
+                        router,
+                        submitter,
+                        admission,
+                        Duration.ofMillis(config.get(ConveyorConfig.API_SHUTDOWN_TIMEOUT_MS)));
             } catch (ExecutionException e) {
                 close(vertx, submitter);
                 throw new IllegalStateException(
@@ -151,6 +275,23 @@ public final class ApiServer implements AutoCloseable {
             }
         }
 
+        private void gauges(Admission admission) {
+            Meters.gauge(registry, Meters.API_INFLIGHT, admission, Admission::inflight);
+            Meters.gauge(registry, Meters.API_BUFFERED, admission, Admission::inflightBytes);
+            Meters.gauge(registry, Meters.API_PRESSURE, admission, Admission::pressure);
+            Meters.gauge(registry, Meters.API_SHEDDING, admission, a -> a.shedding() ? 1 : 0);
+        }
+
+        private RateLimiter rateLimiter(Vertx vertx) {
+            int perSecond = config.get(ConveyorConfig.API_RATE_LIMIT_PER_SECOND);
+            if (perSecond == 0) {
+                return null;
+            }
+            RateLimiter limiter = new RateLimiter(perSecond, clock);
+            vertx.setPeriodic(1_000, id -> limiter.sweep());
+            return limiter;
+        }
+
         private static void close(Vertx vertx, KafkaSubmitter submitter) {
             if (submitter != null) {
                 submitter.close();
@@ -158,7 +299,7 @@ public final class ApiServer implements AutoCloseable {
             vertx.close();
         }
 
-        private static void errors(Router router) {
+        private static void errors(Router router, ConveyorConfig config) {
             // Vert.x answers a request it cannot route (such as a bad %-escape in the path) with 400
             router.errorHandler(
                     400,
@@ -192,7 +333,15 @@ public final class ApiServer implements AutoCloseable {
             router.errorHandler(
                     413,
                     ctx -> HttpErrors.send(
-                            ctx.response(), 413, "too_large", "the request body is larger than the limit", null));
+                            ctx.response(),
+                            413,
+                            "too_large",
+                            ctx.request().path().endsWith("/batch")
+                                    ? "the request body is larger than api.batch.max.body.bytes ("
+                                            + config.get(ConveyorConfig.API_BATCH_MAX_BODY_BYTES) + " bytes)"
+                                    : "the request body is larger than api.max.body.bytes ("
+                                            + config.get(ConveyorConfig.API_MAX_BODY_BYTES) + " bytes)",
+                            null));
             router.errorHandler(500, ctx -> {
                 log.warn(
                         "Unhandled error on {} {}",

@@ -89,7 +89,7 @@ record BadRequest(
                 new BadRequest(
                         "body over 1 MiB", "POST", "/v1/tasks", JSON, largeTask(ONE_MIB + 1), 413, "too_large", null),
                 refused("unknown route", "GET", "/v2/tasks", null, null, 404, "not_found"),
-                refused("unknown task route", "POST", "/v1/tasks/abc", JSON, VALID, 404, "not_found"),
+                refused("POST on a task", "POST", "/v1/tasks/abc", JSON, VALID, 405, "method_not_allowed"),
                 refused("GET on the submit route", "GET", "/v1/tasks", null, null, 405, "method_not_allowed"),
                 refused("DELETE on the submit route", "DELETE", "/v1/tasks", null, null, 405, "method_not_allowed"),
                 refused("PUT on a health route", "PUT", "/health/live", JSON, "{}", 405, "method_not_allowed"));

@@ -31,4 +31,12 @@ public final class HttpErrors {
         }
         send(response, 503, code, message, null);
     }
+
+    /** The answer to any request while the server stops: 503, and the connection closes. */
+    public static void shuttingDown(HttpServerResponse response) {
+        if (!response.ended() && !response.closed()) {
+            response.putHeader("Connection", "close");
+        }
+        unavailable(response, "shutting_down", "the server is shutting down; retry in a moment or elsewhere", 1);
+    }
 }

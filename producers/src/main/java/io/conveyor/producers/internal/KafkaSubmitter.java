@@ -14,8 +14,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,28 +30,64 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes accepted tasks to their priority topic with an idempotent, {@code acks=all} producer,
- * plus, once Kafka acknowledged the task, a {@code QUEUED} change on the results topic so the task
- * can be looked up at once. The returned stage completes when Kafka acknowledged the task record
- * (not before: a 202 means durable). Thread-safe; the {@code QUEUED} change is sent from the
- * producer's I/O thread, in the task record's callback.
+ * plus, once Kafka acknowledged a task, a {@code QUEUED} change on the results topic so it can be
+ * looked up at once; and cancellations to the control topic.
  *
- * <p>The producer's metadata for the task and results topics is fetched in the constructor, so
- * {@code send} does not block for metadata on the caller's thread; if it cannot be, the constructor
- * closes the producer and says which topic is missing.
+ * <p>Threads: {@code KafkaProducer.send} can block (for metadata, or while its buffer is full), so
+ * no caller ever calls it. Callers (event loops) only {@code offer} to a bounded queue, which never
+ * blocks; the one thread {@code conveyor-api-sender} owns every {@code send}. Acknowledgements
+ * complete the returned stages on the producer's I/O thread; callers hop back to their own context.
+ * The {@code QUEUED} change is queued from that callback, never sent from the I/O thread (a {@code
+ * send} there could wait for buffer space that only the I/O thread frees).
+ *
+ * <p>The producer's metadata for every topic it writes is fetched in the constructor, so a missing
+ * topic fails the start with a clear message.
  */
 public final class KafkaSubmitter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaSubmitter.class);
+    private static final Runnable STOP = () -> {};
+    private static final int DRAIN = 1_024;
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClientMetrics metrics;
     private final TaskCodec codec;
     private final Topics topics;
+    private final long bufferMemory;
+    private final BlockingQueue<Runnable> queue;
+    private final Thread sender;
 
-    public KafkaSubmitter(ConveyorConfig config, TaskCodec codec, MeterRegistry registry) {
+    /**
+     * @param queueCapacity most sends waiting for the sender thread; admission control keeps the
+     *     number of tasks in flight well below it
+     */
+    public KafkaSubmitter(ConveyorConfig config, TaskCodec codec, MeterRegistry registry, int queueCapacity) {
         this.codec = codec;
         this.topics = config.topics();
+        Map<String, Object> props = producerSettings(config);
+        this.bufferMemory = Long.parseLong(String.valueOf(
+                props.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(32L * 1024 * 1024))));
+        this.producer = new KafkaProducer<>(props);
+        List<String> written = new ArrayList<>(topics.taskTopics());
+        written.add(topics.results());
+        written.add(topics.control());
+        for (String topic : written) {
+            fetchMetadata(topic, config.bootstrapServers());
+        }
+        this.metrics = new KafkaClientMetrics(producer);
+        metrics.bindTo(registry);
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.sender = Thread.ofPlatform().name("conveyor-api-sender").daemon().start(this::sendLoop);
+    }
+
+    /**
+     * The producer settings of the API: Conveyor's defaults, then the user's {@code kafka.producer.*}
+     * settings, then what correctness needs ({@code acks=all}, idempotence). Public so that the
+     * benchmark's raw producer uses exactly the same.
+     */
+    public static Map<String, Object> producerSettings(ConveyorConfig config) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "conveyor-api");
         props.putAll(config.kafkaProperties(KafkaClientKind.PRODUCER));
@@ -55,14 +95,7 @@ public final class KafkaSubmitter implements AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        this.producer = new KafkaProducer<>(props);
-        List<String> written = new ArrayList<>(topics.taskTopics());
-        written.add(topics.results());
-        for (String topic : written) {
-            fetchMetadata(topic, config.bootstrapServers());
-        }
-        this.metrics = new KafkaClientMetrics(producer);
-        metrics.bindTo(registry);
+        return props;
     }
 
     /** Fetches the metadata of one topic, closing the producer if it cannot. */
@@ -79,49 +112,124 @@ public final class KafkaSubmitter implements AutoCloseable {
         }
     }
 
+    /** The producer's {@code buffer.memory}: admission control keeps in-flight bytes below it. */
+    public long bufferMemory() {
+        return bufferMemory;
+    }
+
     /**
-     * Sends the task; completes with it once Kafka acknowledged the write. Only then is the {@code
-     * QUEUED} change written, so a task Kafka refused never shows as queued.
+     * Queues the task (already encoded as {@code value}); the stage completes with it once Kafka
+     * acknowledged the write, and only then is its {@code QUEUED} change written, so a task Kafka
+     * refused never shows as queued. Never blocks.
      */
-    public CompletionStage<Task> submit(Task task) {
+    public CompletableFuture<Task> submit(Task task, byte[] value) {
         CompletableFuture<Task> acked = new CompletableFuture<>();
         byte[] key = task.key() == null ? null : task.key().getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(topics.tasks(task.priority()), key, codec.encode(task)), (md, error) -> {
-            if (error == null) {
-                queued(task);
-                acked.complete(task);
-            } else {
-                acked.completeExceptionally(error);
-            }
-        });
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.tasks(task.priority()), key, value);
+        enqueue(
+                () -> send(record, (md, error) -> {
+                    if (error == null) {
+                        enqueueQueued(task);
+                        acked.complete(task);
+                    } else {
+                        acked.completeExceptionally(error);
+                    }
+                }),
+                acked);
         return acked;
     }
 
-    /** Writes the {@code QUEUED} change of an acknowledged task; runs on the producer's I/O thread. */
-    private void queued(Task task) {
-        try {
-            producer.send(
-                    new ProducerRecord<>(
-                            topics.results(),
-                            task.id().getBytes(StandardCharsets.UTF_8),
-                            codec.encode(TaskResult.queued(task))),
-                    (md, error) -> {
-                        if (error != null) {
-                            log.warn(
-                                    "Task {} was accepted, but its QUEUED status was not written ({}); it shows once a"
-                                            + " worker picks it up",
-                                    task.id(),
-                                    error.toString());
-                        }
-                    });
-        } catch (RuntimeException e) {
-            log.warn("Task {} was accepted, but its QUEUED status was not written ({})", task.id(), e.toString());
+    /** Queues a cancellation of the task; completes once Kafka acknowledged it. Never blocks. */
+    public CompletableFuture<Void> cancel(String taskId) {
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topics.control(), taskId.getBytes(StandardCharsets.UTF_8), codec.encodeCancellation());
+        enqueue(
+                () -> send(record, (md, error) -> {
+                    if (error == null) {
+                        acked.complete(null);
+                    } else {
+                        acked.completeExceptionally(error);
+                    }
+                }),
+                acked);
+        return acked;
+    }
+
+    private void enqueue(Runnable job, CompletableFuture<?> failOnReject) {
+        if (!queue.offer(job)) {
+            failOnReject.completeExceptionally(new RejectedExecutionException("the API's send queue is full"));
         }
+    }
+
+    /** Queues the {@code QUEUED} change of an acknowledged task; runs on the producer's I/O thread. */
+    private void enqueueQueued(Task task) {
+        boolean queued = queue.offer(() -> send(
+                new ProducerRecord<>(
+                        topics.results(),
+                        task.id().getBytes(StandardCharsets.UTF_8),
+                        codec.encode(TaskResult.queued(task))),
+                (md, error) -> {
+                    if (error != null) {
+                        log.warn(
+                                "Task {} was accepted, but its QUEUED status was not written ({}); it shows once a"
+                                        + " worker picks it up",
+                                task.id(),
+                                error.toString());
+                    }
+                }));
+        if (!queued) {
+            log.warn("Task {} was accepted, but its QUEUED status was not queued (send queue full)", task.id());
+        }
+    }
+
+    /** On the sender thread: a send that throws instead of calling back still calls back. */
+    private void send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+        try {
+            producer.send(record, callback);
+        } catch (RuntimeException e) {
+            callback.onCompletion(null, e);
+        }
+    }
+
+    private void sendLoop() {
+        List<Runnable> jobs = new ArrayList<>(DRAIN);
+        while (true) {
+            try {
+                jobs.add(queue.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            queue.drainTo(jobs, DRAIN - 1);
+            for (Runnable job : jobs) {
+                if (job == STOP) {
+                    return;
+                }
+                job.run();
+            }
+            jobs.clear();
+        }
+    }
+
+    /** Sends what is queued, flushes, and closes the producer, waiting at most {@code timeout}. */
+    public void close(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            if (queue.offer(STOP, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                sender.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.interrupt();
+        // close(timeout) flushes: it sends every buffered record and waits for the acknowledgements
+        producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        metrics.close();
     }
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(5));
-        metrics.close();
+        close(Duration.ofSeconds(5));
     }
 }

@@ -5,21 +5,45 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.HealthCheck;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** {@code /health/live}, {@code /health/ready} and {@code /metrics}, served by every role. */
+/**
+ * {@code /health/live}, {@code /health/ready}, {@code /metrics} and {@code /openapi.yaml}, served by
+ * every role.
+ */
 public final class OpsRoutes {
     static final String OPENMETRICS = "application/openmetrics-text";
 
+    /** The OpenAPI description of every route, a resource of this module. */
+    public static final String OPENAPI_RESOURCE = "/io/conveyor/producers/openapi.yaml";
+
     private final PrometheusMeterRegistry registry;
     private final List<HealthCheck> checks;
+    private final Buffer openApi;
 
     public OpsRoutes(PrometheusMeterRegistry registry, List<HealthCheck> checks) {
         this.registry = registry;
         this.checks = List.copyOf(checks);
+        this.openApi = Buffer.buffer(openApi());
+    }
+
+    /** The OpenAPI document, read once from the class path. */
+    public static byte[] openApi() {
+        try (InputStream in = OpsRoutes.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public void mount(Router router) {
@@ -29,6 +53,10 @@ public final class OpsRoutes {
                         .end("{\"status\":\"UP\"}"));
         router.get("/health/ready").handler(this::ready);
         router.get("/metrics").handler(this::metrics);
+        router.get("/openapi.yaml")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "application/yaml")
+                        .end(openApi));
     }
 
     private void ready(RoutingContext ctx) {

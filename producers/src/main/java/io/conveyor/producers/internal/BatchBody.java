@@ -1,0 +1,106 @@
+package io.conveyor.producers.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.conveyor.core.MalformedTaskException;
+import io.conveyor.core.Task;
+import io.conveyor.core.TaskCodec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the body of {@code POST /v1/tasks/batch}: a JSON array of submissions, or NDJSON (one
+ * submission per line; blank lines are skipped). A body that cannot be split into items is
+ * refused as a whole; an item that is not a valid submission becomes an item error, and the other
+ * items still count. Stateless.
+ */
+final class BatchBody {
+    private BatchBody() {}
+
+    /** One item: a task, or why it is not one. */
+    record Item(Task task, MalformedTaskException error) {}
+
+    /** More items than the limit. */
+    static final class TooManyItems extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TooManyItems(String count, int max) {
+            super("a batch holds at most " + max + " tasks (api.batch.max), but this one has " + count);
+        }
+    }
+
+    static List<Item> read(byte[] body, boolean ndjson, TaskCodec codec, int max)
+            throws MalformedTaskException, TooManyItems {
+        List<Item> items = ndjson ? lines(body, codec, max) : array(body, codec, max);
+        if (items.isEmpty()) {
+            throw new MalformedTaskException(null, "the batch is empty; send at least one task");
+        }
+        return items;
+    }
+
+    private static List<Item> array(byte[] body, TaskCodec codec, int max) throws MalformedTaskException, TooManyItems {
+        JsonNode node = TaskCodec.parseValue(body, 0, body.length);
+        if (!node.isArray()) {
+            throw new MalformedTaskException(
+                    null,
+                    "the body must be a JSON array of tasks (or one task per line with content-type"
+                            + " application/x-ndjson)");
+        }
+        if (node.size() > max) {
+            throw new TooManyItems(String.valueOf(node.size()), max);
+        }
+        List<Item> items = new ArrayList<>(node.size());
+        for (JsonNode element : node) {
+            items.add(item(element, codec));
+        }
+        return items;
+    }
+
+    private static List<Item> lines(byte[] body, TaskCodec codec, int max) throws TooManyItems {
+        List<Item> items = new ArrayList<>();
+        int start = 0;
+        while (start < body.length) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
+            }
+            int last = end;
+            while (last > start && isSpace(body[last - 1])) {
+                last--;
+            }
+            int first = start;
+            while (first < last && isSpace(body[first])) {
+                first++;
+            }
+            if (first < last) {
+                if (items.size() == max) {
+                    throw new TooManyItems("more", max);
+                }
+                items.add(line(body, first, last - first, codec));
+            }
+            start = end + 1;
+        }
+        return items;
+    }
+
+    private static Item line(byte[] body, int offset, int length, TaskCodec codec) {
+        try {
+            return item(TaskCodec.parseValue(body, offset, length), codec);
+        } catch (MalformedTaskException e) {
+            return new Item(null, e);
+        }
+    }
+
+    private static Item item(JsonNode node, TaskCodec codec) {
+        try {
+            return new Item(codec.readSubmission(node), null);
+        } catch (MalformedTaskException e) {
+            return new Item(null, e);
+        } catch (IllegalArgumentException e) {
+            return new Item(null, new MalformedTaskException(null, e.getMessage(), e));
+        }
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r';
+    }
+}

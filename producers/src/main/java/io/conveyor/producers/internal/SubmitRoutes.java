@@ -1,0 +1,267 @@
+package io.conveyor.producers.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.conveyor.core.MalformedTaskException;
+import io.conveyor.core.Meters;
+import io.conveyor.core.Task;
+import io.conveyor.core.TaskCodec;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code POST /v1/tasks} and {@code POST /v1/tasks/batch}. Handlers run on the event loop and never
+ * block: the body is checked (content type before it is read, size while it is read, UTF-8 and JSON
+ * after), the tasks are admitted by the {@link Gate}, and the answer goes out on the request's
+ * context once Kafka acknowledged every task (or refused it).
+ */
+public final class SubmitRoutes {
+    /** Bytes added to a body's size to estimate its records (envelope fields, the QUEUED change). */
+    private static final int RECORD_OVERHEAD = 256;
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final TaskCodec codec;
+    private final Submissions submissions;
+    private final Gate gate;
+    private final MeterRegistry registry;
+    private final DistributionSummary batchSizes;
+    private final long maxBody;
+    private final long maxBatchBody;
+    private final int maxBatch;
+
+    public SubmitRoutes(
+            TaskCodec codec,
+            Submissions submissions,
+            Gate gate,
+            MeterRegistry registry,
+            long maxBody,
+            long maxBatchBody,
+            int maxBatch) {
+        this.codec = codec;
+        this.submissions = submissions;
+        this.gate = gate;
+        this.registry = registry;
+        this.batchSizes = Meters.summary(registry, Meters.API_BATCH_SIZE);
+        this.maxBody = maxBody;
+        this.maxBatchBody = maxBatchBody;
+        this.maxBatch = maxBatch;
+    }
+
+    public void mount(Router router) {
+        // refusals that need no body come before the body is read (platform handlers run first)
+        router.post("/v1/tasks")
+                .handler(gate.early())
+                .handler((PlatformHandler) ctx -> requireContentType(ctx, false))
+                .handler(BodyHandler.create(false).setBodyLimit(maxBody))
+                .handler(this::submit);
+        router.post("/v1/tasks/batch")
+                .handler(gate.early())
+                .handler((PlatformHandler) ctx -> requireContentType(ctx, true))
+                .handler(BodyHandler.create(false).setBodyLimit(maxBatchBody))
+                .handler(this::submitBatch);
+    }
+
+    private void requireContentType(RoutingContext ctx, boolean batch) {
+        String type = mediaType(ctx);
+        if (type.equals("application/json") || (batch && isNdjson(type))) {
+            ctx.next();
+            return;
+        }
+        invalid(
+                ctx,
+                415,
+                "unsupported_media_type",
+                batch
+                        ? "send the tasks as a JSON array with content-type: application/json, or one per line with"
+                                + " content-type: application/x-ndjson"
+                        : "send the task as JSON with content-type: application/json",
+                null);
+    }
+
+    private void submit(RoutingContext ctx) {
+        byte[] body = body(ctx);
+        Task task;
+        try {
+            TaskCodec.requireUtf8(body);
+            task = codec.readSubmission(TaskCodec.parse(body));
+        } catch (MalformedTaskException e) {
+            invalid(ctx, 400, "invalid_task", e.getMessage(), e.field());
+            return;
+        } catch (IllegalArgumentException e) {
+            invalid(ctx, 400, "invalid_task", e.getMessage(), null);
+            return;
+        }
+        long bytes = body.length + RECORD_OVERHEAD;
+        if (!gate.admit(ctx, 1, bytes)) {
+            return;
+        }
+        Context context = ctx.vertx().getOrCreateContext();
+        submissions
+                .submit(List.of(task))
+                .whenComplete((outcomes, error) -> context.runOnContext(v -> {
+                    try {
+                        HttpServerResponse response = ctx.response();
+                        gate.pressureHeader(response);
+                        Submissions.Outcome outcome = error == null
+                                ? outcomes.getFirst()
+                                : new Submissions.Refused(500, "internal", "the submission failed: " + error, null);
+                        if (outcome instanceof Submissions.Accepted accepted) {
+                            ObjectNode answer = accepted(accepted);
+                            response.setStatusCode(202)
+                                    .putHeader("content-type", "application/json")
+                                    .putHeader("Location", "/v1/tasks/" + accepted.id())
+                                    .end(answer.toString());
+                        } else {
+                            refused(response, (Submissions.Refused) outcome);
+                        }
+                    } finally {
+                        gate.release(1, bytes);
+                    }
+                }));
+    }
+
+    private void submitBatch(RoutingContext ctx) {
+        byte[] body = body(ctx);
+        List<BatchBody.Item> items;
+        try {
+            TaskCodec.requireUtf8(body);
+            items = BatchBody.read(body, isNdjson(mediaType(ctx)), codec, maxBatch);
+        } catch (MalformedTaskException e) {
+            invalid(ctx, 400, "invalid_task", e.getMessage(), e.field());
+            return;
+        } catch (BatchBody.TooManyItems e) {
+            invalid(ctx, 413, "too_large", e.getMessage(), null);
+            return;
+        }
+        batchSizes.record(items.size());
+        List<Task> tasks = new ArrayList<>(items.size());
+        for (BatchBody.Item item : items) {
+            if (item.task() != null) {
+                tasks.add(item.task());
+            } else {
+                Meters.counter(registry, Meters.TASKS_REJECTED, "invalid").increment();
+            }
+        }
+        int count = tasks.size();
+        long bytes = body.length + (long) RECORD_OVERHEAD * count;
+        if (count > 0 && !gate.admit(ctx, count, bytes)) {
+            return;
+        }
+        Context context = ctx.vertx().getOrCreateContext();
+        submissions
+                .submit(tasks)
+                .whenComplete((outcomes, error) -> context.runOnContext(v -> {
+                    try {
+                        answerBatch(ctx.response(), items, outcomes, error);
+                    } finally {
+                        if (count > 0) {
+                            gate.release(count, bytes);
+                        }
+                    }
+                }));
+    }
+
+    private void answerBatch(
+            HttpServerResponse response,
+            List<BatchBody.Item> items,
+            List<Submissions.Outcome> outcomes,
+            Throwable error) {
+        ArrayNode answers = NODES.arrayNode(items.size());
+        int accepted = 0;
+        boolean retryLater = false;
+        int next = 0;
+        for (BatchBody.Item item : items) {
+            if (item.task() == null) {
+                answers.add(errorItem(
+                        "invalid_task", item.error().getMessage(), item.error().field()));
+                continue;
+            }
+            Submissions.Outcome outcome = error == null
+                    ? outcomes.get(next++)
+                    : new Submissions.Refused(500, "internal", "the submission failed: " + error, null);
+            if (outcome instanceof Submissions.Accepted a) {
+                answers.add(accepted(a));
+                accepted++;
+            } else {
+                Submissions.Refused r = (Submissions.Refused) outcome;
+                answers.add(errorItem(r.code(), r.message(), r.field()));
+                retryLater |= r.retryLater();
+            }
+        }
+        ObjectNode answer = NODES.objectNode();
+        answer.put("accepted", accepted);
+        answer.put("rejected", items.size() - accepted);
+        answer.set("items", answers);
+        gate.pressureHeader(response);
+        if (retryLater) {
+            response.putHeader("Retry-After", "1");
+        }
+        response.setStatusCode(accepted == items.size() ? 200 : 207)
+                .putHeader("content-type", "application/json")
+                .end(answer.toString());
+    }
+
+    private static ObjectNode accepted(Submissions.Accepted accepted) {
+        ObjectNode answer = NODES.objectNode().put("id", accepted.id()).put("status", "QUEUED");
+        if (accepted.duplicate()) {
+            answer.put("duplicate", true);
+        }
+        return answer;
+    }
+
+    private static ObjectNode errorItem(String code, String message, String field) {
+        ObjectNode item = NODES.objectNode();
+        ObjectNode error = item.putObject("error");
+        error.put("code", code);
+        error.put("message", message);
+        if (field != null) {
+            error.put("field", field);
+        }
+        return item;
+    }
+
+    private static void refused(HttpServerResponse response, Submissions.Refused refused) {
+        if (refused.retryLater()) {
+            HttpErrors.unavailable(response, refused.code(), refused.message(), 1);
+        } else {
+            HttpErrors.send(response, refused.status(), refused.code(), refused.message(), refused.field());
+        }
+    }
+
+    private void invalid(RoutingContext ctx, int status, String code, String message, String field) {
+        Meters.counter(registry, Meters.TASKS_REJECTED, "invalid").increment();
+        HttpErrors.send(ctx.response(), status, code, message, field);
+    }
+
+    private static byte[] body(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        return body == null ? new byte[0] : body.getBytes();
+    }
+
+    private static String mediaType(RoutingContext ctx) {
+        String header = ctx.request().getHeader("content-type");
+        if (header == null) {
+            return "";
+        }
+        int semicolon = header.indexOf(';');
+        return (semicolon < 0 ? header : header.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isNdjson(String type) {
+        return type.equals("application/x-ndjson")
+                || type.equals("application/ndjson")
+                || type.equals("application/jsonl");
+    }
+}
