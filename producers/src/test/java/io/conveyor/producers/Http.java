@@ -51,6 +51,20 @@ final class Http implements AutoCloseable {
         return send(request(server, method, path, contentType, body));
     }
 
+    /** Sends with extra headers (name, value, name, value, ...). */
+    HttpResponse<String> send(
+            ApiServer server, String method, String path, String contentType, byte[] body, String... headers) {
+        return send(request(server, method, path, contentType, body, headers));
+    }
+
+    HttpResponse<String> postBatch(ApiServer server, String contentType, String body) {
+        return send(server, "POST", "/v1/tasks/batch", contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    HttpResponse<String> delete(ApiServer server, String path) {
+        return send(server, "DELETE", path, null, null);
+    }
+
     /**
      * Posts a JSON body of unknown length, so it goes chunked; with {@code expectContinue} the body
      * waits for the server's {@code 100 Continue}.

@@ -186,13 +186,13 @@ public final class Meters {
                 .register(registry);
     }
 
-    /** The distribution summary of {@code spec}, publishing a histogram for percentiles. */
+    /** The distribution summary of {@code spec}, with buckets from 1 to 10,000 (1-2-5 steps). */
     public static DistributionSummary summary(MeterRegistry registry, MeterSpec spec, String... tagValues) {
         return DistributionSummary.builder(spec.name())
                 .description(spec.description())
                 .baseUnit(spec.unit())
                 .tags(tags(spec, tagValues))
-                .publishPercentileHistogram()
+                .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000)
                 .register(registry);
     }
 
