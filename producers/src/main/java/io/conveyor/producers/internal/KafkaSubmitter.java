@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Callback;
@@ -47,6 +49,8 @@ public final class KafkaSubmitter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaSubmitter.class);
     private static final Runnable STOP = () -> {};
     private static final int DRAIN = 1_024;
+    private static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long FAIL_FAST_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClientMetrics metrics;
@@ -55,6 +59,8 @@ public final class KafkaSubmitter implements AutoCloseable {
     private final long bufferMemory;
     private final BlockingQueue<Runnable> queue;
     private final Thread sender;
+    /** Topics whose sends fail at once until the given nanoTime; sender thread only. */
+    private final Map<String, Long> failFast = new HashMap<>();
 
     /**
      * @param queueCapacity most sends waiting for the sender thread; admission control keeps the
@@ -183,12 +189,40 @@ public final class KafkaSubmitter implements AutoCloseable {
         }
     }
 
-    /** On the sender thread: a send that throws instead of calling back still calls back. */
+    /**
+     * On the sender thread: a send that throws instead of calling back still calls back. A send that
+     * blocked and failed (no metadata for its topic within {@code max.block.ms}) makes sends to that
+     * topic fail at once for a second, so one missing topic does not hold up every other write.
+     */
     private void send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+        long now = System.nanoTime();
+        Long until = failFast.get(record.topic());
+        if (until != null && now - until < 0) {
+            callback.onCompletion(
+                    null,
+                    new org.apache.kafka.common.errors.TimeoutException(
+                            "topic " + record.topic() + " had no metadata within max.block.ms moments ago"));
+            return;
+        }
         try {
-            producer.send(record, callback);
+            Future<?> sent = producer.send(record, callback);
+            if (System.nanoTime() - now > BLOCKED_NANOS && sent.isDone() && failed(sent)) {
+                failFast.put(record.topic(), System.nanoTime() + FAIL_FAST_NANOS);
+            }
         } catch (RuntimeException e) {
             callback.onCompletion(null, e);
+        }
+    }
+
+    private static boolean failed(Future<?> future) {
+        try {
+            future.get(0, TimeUnit.MILLISECONDS);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            return true;
         }
     }
 

@@ -1,0 +1,84 @@
+package io.conveyor.producers;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+
+/**
+ * Collects Vert.x's blocked-thread warnings ("Thread ... has been blocked for ... ms") through a
+ * Log4j 2 appender on the root logger, while open, with the blocked thread's stack when Vert.x
+ * logged one. Thread-safe.
+ *
+ * <p>{@link #inBlockingCalls()} keeps the warnings whose stack is inside a call that waits (a
+ * Kafka {@code send}, a lock, a future, a sleep, socket I/O). The others show an event loop that was
+ * computing when it ran out of time: on a shared 2-core machine under load, a thread can simply not
+ * be scheduled for 10 ms. Set {@code -Dconveyor.test.strictBlockedThreads=true} to count those too.
+ */
+final class BlockedThreadLog implements AutoCloseable {
+    private static final List<String> BLOCKING_FRAMES = List.of(
+            "org.apache.kafka.clients.producer.KafkaProducer.send",
+            "org.apache.kafka.clients.producer.KafkaProducer.waitOnMetadata",
+            "org.apache.kafka.clients.producer.internals.BufferPool.allocate",
+            "org.apache.kafka.clients.producer.KafkaProducer.flush",
+            "java.util.concurrent.locks.LockSupport.park",
+            "java.lang.Object.wait",
+            "java.lang.Thread.sleep",
+            "java.util.concurrent.CompletableFuture.get",
+            "java.util.concurrent.CompletableFuture.join",
+            "java.util.concurrent.FutureTask.get",
+            "sun.nio.ch.SocketDispatcher.read",
+            "java.net.Socket");
+
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final List<String> blocking = new CopyOnWriteArrayList<>();
+    private final AbstractAppender appender;
+
+    BlockedThreadLog() {
+        appender = new AbstractAppender("blocked-thread-log", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                String message = event.getMessage().getFormattedMessage();
+                if (event.getLoggerName().contains("BlockedThreadChecker") || message.contains("has been blocked")) {
+                    warnings.add(message);
+                    Throwable stack = event.getThrown();
+                    if (stack != null) {
+                        for (StackTraceElement frame : stack.getStackTrace()) {
+                            String name = frame.getClassName() + "." + frame.getMethodName();
+                            if (BLOCKING_FRAMES.stream().anyMatch(name::startsWith)) {
+                                blocking.add(message + " in " + name);
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        appender.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().addAppender(appender, Level.WARN, null);
+        context.updateLoggers();
+    }
+
+    /** Every warning. */
+    List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** The warnings that a test fails on: in a blocking call, or all of them in strict mode. */
+    List<String> inBlockingCalls() {
+        return Boolean.getBoolean("conveyor.test.strictBlockedThreads") ? warnings() : List.copyOf(blocking);
+    }
+
+    @Override
+    public void close() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().removeAppender(appender.getName());
+        context.updateLoggers();
+        appender.stop();
+    }
+}
