@@ -69,15 +69,18 @@ final class AttemptRunner {
     }
 
     /** Runs the attempt {@code task} carries; the future completes when its writes are acked. */
-    CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin) {
+    CompletableFuture<Disposition> run(Task task, ConsumerRecord<byte[], byte[]> origin) {
         String typeLabel = handlers.find(task.type()).isPresent() ? task.type() : "unknown";
         if (cancellations.isCancelled(task.id())) {
             Instant now = clock.instant();
             metrics.completed(typeLabel, TaskStatus.CANCELLED);
-            return publisher.result(change(task, TaskStatus.CANCELLED, null, now, null, CANCELLED));
+            return publisher
+                    .result(change(task, TaskStatus.CANCELLED, null, now, null, CANCELLED))
+                    .thenApply(v -> Disposition.DONE);
         }
         inflight.incrementAndGet();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
+        Disposition disposition = Disposition.DONE;
         try {
             Instant started = clock.instant();
             Instant due = task.runAt() != null && task.runAt().isAfter(task.submittedAt())
@@ -105,6 +108,7 @@ final class AttemptRunner {
                             origin, d.reason(), d.error().kind(), d.error().message(), task.attempt()));
                     writes.add(publisher.result(change(task, TaskStatus.FAILED, started, finished, null, d.error())));
                     metrics.deadLettered(d.reason());
+                    disposition = Disposition.DEAD_LETTERED;
                     metrics.completed(typeLabel, TaskStatus.FAILED);
                 }
                 case Outcome.Cancelled c -> {
@@ -116,7 +120,8 @@ final class AttemptRunner {
         } finally {
             inflight.decrementAndGet();
         }
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+        Disposition outcome = disposition;
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> outcome);
     }
 
     private Outcome attempt(Task task) {

@@ -40,7 +40,7 @@ final class Dispatcher {
             ConsumerRecord<byte[], byte[]> origin,
             Priority priority,
             ByteBuffer key,
-            CompletableFuture<Void> done) {
+            CompletableFuture<Disposition> done) {
         TopicPartition partition() {
             return new TopicPartition(origin.topic(), origin.partition());
         }
@@ -48,7 +48,7 @@ final class Dispatcher {
 
     /** Runs one attempt on the calling thread; returns the future of its writes. */
     interface Runner {
-        CompletableFuture<Void> run(Task task, ConsumerRecord<byte[], byte[]> origin);
+        CompletableFuture<Disposition> run(Task task, ConsumerRecord<byte[], byte[]> origin);
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -75,7 +75,7 @@ final class Dispatcher {
     }
 
     /** Queues a record's attempt; the future completes when everything it wrote is acked. */
-    CompletableFuture<Void> enqueue(Task task, ConsumerRecord<byte[], byte[]> origin, Priority priority) {
+    CompletableFuture<Disposition> enqueue(Task task, ConsumerRecord<byte[], byte[]> origin, Priority priority) {
         ByteBuffer key = orderByKey && origin.key() != null ? ByteBuffer.wrap(origin.key()) : null;
         Item item = new Item(task, origin, priority, key, new CompletableFuture<>());
         List<Item> ready;
@@ -142,16 +142,16 @@ final class Dispatcher {
 
     private void start(Item item) {
         threads.newThread(() -> {
-                    CompletableFuture<Void> writes;
+                    CompletableFuture<Disposition> writes;
                     try {
                         writes = runner.run(item.task(), item.origin());
                     } catch (Throwable t) {
                         writes = CompletableFuture.failedFuture(t);
                     }
                     finished(item);
-                    writes.whenComplete((v, e) -> {
+                    writes.whenComplete((disposition, e) -> {
                         if (e == null) {
-                            item.done().complete(null);
+                            item.done().complete(disposition);
                         } else {
                             item.done().completeExceptionally(e);
                         }

@@ -1,19 +1,11 @@
 package io.conveyor.consumers.internal;
 
-import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
-import io.conveyor.core.RecordOrigin;
-import io.conveyor.core.Task;
-import io.conveyor.core.TaskCodec;
-import io.conveyor.core.TaskError;
-import io.conveyor.core.TaskResult;
-import io.conveyor.core.TaskStatus;
 import io.conveyor.core.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -63,12 +54,11 @@ final class PollLoop implements Runnable {
 
     private final Consumer<byte[], byte[]> consumer;
     private final Dispatcher dispatcher;
-    private final Publisher publisher;
-    private final TaskCodec codec;
+    private final Intake intake;
+    private final List<String> subscription;
     private final Topics topics;
     private final Clock clock;
     private final WorkerMetrics metrics;
-    private final String workerId;
     private final int capacity;
     private final int resumeAt;
     private final int maxPollRecords;
@@ -89,23 +79,21 @@ final class PollLoop implements Runnable {
     PollLoop(
             Consumer<byte[], byte[]> consumer,
             Dispatcher dispatcher,
-            Publisher publisher,
-            TaskCodec codec,
+            Intake intake,
+            List<String> subscription,
             Topics topics,
             Clock clock,
             WorkerMetrics metrics,
-            String workerId,
             int capacity,
             int maxPollRecords,
             Deadlines deadlines) {
         this.consumer = consumer;
         this.dispatcher = dispatcher;
-        this.publisher = publisher;
-        this.codec = codec;
+        this.intake = intake;
+        this.subscription = List.copyOf(subscription);
         this.topics = topics;
         this.clock = clock;
         this.metrics = metrics;
-        this.workerId = workerId;
         this.capacity = capacity;
         this.resumeAt = capacity / 2;
         this.maxPollRecords = maxPollRecords;
@@ -135,9 +123,7 @@ final class PollLoop implements Runnable {
 
     @Override
     public void run() {
-        List<String> subscribed = new ArrayList<>(topics.taskTopics());
-        subscribed.add(topics.retry());
-        consumer.subscribe(subscribed, new Rebalance());
+        consumer.subscribe(subscription, new Rebalance());
         try {
             while (running) {
                 drainCompletions();
@@ -174,7 +160,7 @@ final class PollLoop implements Runnable {
             }
             tracker.started(record.offset());
             held.incrementAndGet();
-            dispatch(record, retryTopic).whenComplete((v, error) -> {
+            intake.accept(record).whenComplete((v, error) -> {
                 if (error != null) {
                     log.error(
                             "Writes for {}-{}@{} failed; the record stays uncommitted and will be read again",
@@ -186,54 +172,6 @@ final class PollLoop implements Runnable {
                 completions.add(new Completion(tp, record.offset(), tracker, error == null));
             });
         }
-    }
-
-    private CompletableFuture<Void> dispatch(ConsumerRecord<byte[], byte[]> record, boolean retryTopic) {
-        Priority priority = topics.priorityOf(record.topic()).orElse(Priority.NORMAL);
-        RecordOrigin origin = new RecordOrigin(
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                Instant.ofEpochMilli(record.timestamp()),
-                priority);
-        Task task;
-        try {
-            task = codec.decode(record.value(), origin);
-        } catch (MalformedTaskException | IllegalArgumentException e) {
-            return deadLetterMalformed(record, origin, e);
-        }
-        if (!retryTopic && task.runAt() != null && task.runAt().isAfter(clock.instant())) {
-            // a delayed task waits on the retry topic, so it never holds up its partition
-            return publisher.retry(task, task.runAt(), record);
-        }
-        return dispatcher.enqueue(task, record, task.priority());
-    }
-
-    private CompletableFuture<Void> deadLetterMalformed(
-            ConsumerRecord<byte[], byte[]> record, RecordOrigin origin, Exception e) {
-        log.warn(
-                "Undecodable record {}: {}; sending it to {}",
-                origin.derivedId(),
-                e.getMessage(),
-                topics.deadLetters());
-        metrics.deadLettered("malformed");
-        metrics.completed("unknown", TaskStatus.FAILED);
-        Instant now = clock.instant();
-        TaskResult failed = new TaskResult(
-                origin.derivedId(),
-                "unknown",
-                TaskStatus.FAILED,
-                1,
-                workerId,
-                origin.timestamp(),
-                now,
-                now,
-                now,
-                null,
-                new TaskError("malformed", e.getMessage()));
-        return CompletableFuture.allOf(
-                publisher.deadLetter(record, "malformed", e.getClass().getName(), e.getMessage(), 0),
-                publisher.result(failed));
     }
 
     private static Instant notBefore(ConsumerRecord<byte[], byte[]> record) {

@@ -11,19 +11,28 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -42,6 +51,8 @@ public final class WorkerRuntime implements Worker {
     private final ControlListener control;
     private final Thread pollThread;
     private final Thread controlThread;
+    private final SharePollLoop shareLoop;
+    private final Thread shareThread;
     private final ScheduledExecutorService timeouts;
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
@@ -53,7 +64,11 @@ public final class WorkerRuntime implements Worker {
         this.capacity = config.get(ConveyorConfig.WORKER_QUEUE_CAPACITY);
         int maxPollRecords = Math.max(1, Math.min(MAX_POLL_RECORDS, capacity / 4));
         this.producer = new KafkaProducer<>(producerProperties(config, index));
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(config, index, maxPollRecords));
+        boolean shareMode = config.get(ConveyorConfig.WORKER_MODE).equals("share");
+        String group = config.get(ConveyorConfig.WORKER_GROUP);
+        // in share mode the share group reads the task topics and a consumer group only the retry topic
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                consumerProperties(config, shareMode ? group + ".retry" : group, index, maxPollRecords));
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conveyor-timeouts-" + index);
             t.setDaemon(true);
@@ -74,15 +89,18 @@ public final class WorkerRuntime implements Worker {
                 config.get(ConveyorConfig.WORKER_TYPE_CONCURRENCY),
                 config.get(ConveyorConfig.WORKER_ORDERING).equals("key"),
                 runner::run);
+        Intake intake = new Intake(dispatcher, publisher, codec, config.topics(), clock, metrics, id);
+        List<String> groupTopics =
+                new ArrayList<>(shareMode ? List.of() : config.topics().taskTopics());
+        groupTopics.add(config.topics().retry());
         this.loop = new PollLoop(
                 consumer,
                 dispatcher,
-                publisher,
-                codec,
+                intake,
+                groupTopics,
                 config.topics(),
                 clock,
                 metrics,
-                id,
                 capacity,
                 maxPollRecords,
                 new PollLoop.Deadlines(
@@ -106,12 +124,65 @@ public final class WorkerRuntime implements Worker {
                 Meters.WORKER_PAUSED_PARTITIONS,
                 w -> w.pausedPartitions().size());
         this.pollThread = new Thread(loop, "conveyor-poll-" + index);
+        if (shareMode) {
+            enableEarliestReset(config, group);
+            this.shareLoop = new SharePollLoop(
+                    new KafkaShareConsumer<>(shareProperties(config, group, index)),
+                    config.topics().taskTopics(),
+                    intake,
+                    Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS)));
+            this.shareThread = new Thread(shareLoop, "conveyor-share-" + index);
+        } else {
+            this.shareLoop = null;
+            this.shareThread = null;
+        }
+    }
+
+    /** A new share group starts at the latest offset; tasks written before it started must run too. */
+    private static void enableEarliestReset(ConveyorConfig config, String group) {
+        try (Admin admin = Admin.create(config.kafkaProperties(KafkaClientKind.ADMIN))) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+            admin.incrementalAlterConfigs(Map.of(
+                            resource,
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while configuring share group " + group, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(
+                    "could not configure share group " + group + " (share.auto.offset.reset=earliest): "
+                            + e.getMessage() + "; share groups need Kafka 4.2 or newer",
+                    e);
+        }
+    }
+
+    private static Map<String, Object> shareProperties(ConveyorConfig config, String group, int index) {
+        Map<String, Object> props = new HashMap<>(config.kafkaProperties(KafkaClientKind.CONSUMER));
+        props.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-share-" + index);
+        props.put(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                Math.min(MAX_POLL_RECORDS, config.get(ConveyorConfig.WORKER_CONCURRENCY)));
+        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        // acquire no more than one batch of work, so that other workers get the rest
+        props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return props;
     }
 
     public static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
         WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock);
         worker.controlThread.start();
         worker.pollThread.start();
+        if (worker.shareThread != null) {
+            worker.shareThread.start();
+        }
         log.info("Worker {} started with handlers {}", worker.id, handlers.types());
         return worker;
     }
@@ -126,9 +197,10 @@ public final class WorkerRuntime implements Worker {
                 .register(registry);
     }
 
-    private static Map<String, Object> consumerProperties(ConveyorConfig config, int index, int maxPollRecords) {
+    private static Map<String, Object> consumerProperties(
+            ConveyorConfig config, String group, int index, int maxPollRecords) {
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.get(ConveyorConfig.WORKER_GROUP));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
@@ -170,7 +242,7 @@ public final class WorkerRuntime implements Worker {
 
     @Override
     public int queueDepth() {
-        return loop.queueDepth();
+        return loop.queueDepth() + (shareLoop == null ? 0 : shareLoop.queueDepth());
     }
 
     @Override
@@ -185,9 +257,15 @@ public final class WorkerRuntime implements Worker {
 
     @Override
     public void close() {
+        if (shareLoop != null) {
+            shareLoop.stop();
+        }
         loop.stop();
         control.stop();
         try {
+            if (shareThread != null) {
+                shareThread.join();
+            }
             pollThread.join();
             controlThread.join(5_000);
         } catch (InterruptedException e) {

@@ -114,6 +114,18 @@ public final class ConveyorConfig {
                 }
                 return v;
             });
+    public static final Setting<String> WORKER_MODE = new Setting<>(
+            "worker.mode",
+            "`group`: a consumer group, at most one worker per partition; `share`: a share group"
+                    + " (KIP-932), any number of workers per partition",
+            "group",
+            text -> {
+                String v = text.trim();
+                if (!v.equals("group") && !v.equals("share")) {
+                    throw new IllegalArgumentException("must be group or share");
+                }
+                return v;
+            });
     public static final Setting<Integer> WORKER_QUEUE_CAPACITY = Setting.intAtLeast(
             "worker.queue.capacity", "Records a worker holds in memory before it pauses its partitions", 10_000, 1);
     public static final Setting<Long> WORKER_RETRY_BACKOFF_MS = Setting.longAtLeast(
@@ -165,6 +177,7 @@ public final class ConveyorConfig {
             WORKER_CONCURRENCY,
             WORKER_TYPE_CONCURRENCY,
             WORKER_ORDERING,
+            WORKER_MODE,
             WORKER_QUEUE_CAPACITY,
             WORKER_RETRY_BACKOFF_MS,
             WORKER_RETRY_BACKOFF_MAX_MS,
