@@ -54,8 +54,7 @@ public final class WorkerRuntime implements Worker {
     private final SharePollLoop shareLoop;
     private final Thread shareThread;
     private final ScheduledExecutorService timeouts;
-    private final KafkaClientMetrics consumerMetrics;
-    private final KafkaClientMetrics producerMetrics;
+    private final List<KafkaClientMetrics> clientMetrics;
     private final int capacity;
 
     private WorkerRuntime(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
@@ -107,15 +106,15 @@ public final class WorkerRuntime implements Worker {
                         Duration.ofSeconds(1),
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_REVOKE_TIMEOUT_MS)),
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS))));
-        this.control = new ControlListener(
-                new KafkaConsumer<>(controlProperties(config, index)),
-                config.topics().control(),
-                cancellations);
+        KafkaConsumer<byte[], byte[]> controlConsumer = new KafkaConsumer<>(controlProperties(config, index));
+        this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations);
         this.controlThread = new Thread(control, "conveyor-control-" + index);
-        this.consumerMetrics = new KafkaClientMetrics(consumer);
-        this.producerMetrics = new KafkaClientMetrics(producer);
-        consumerMetrics.bindTo(registry);
-        producerMetrics.bindTo(registry);
+        // the share consumer has no Micrometer binder yet (KafkaClientMetrics takes the three classic clients)
+        this.clientMetrics = List.of(
+                new KafkaClientMetrics(consumer),
+                new KafkaClientMetrics(controlConsumer),
+                new KafkaClientMetrics(producer));
+        clientMetrics.forEach(m -> m.bindTo(registry));
         gauge(registry, Meters.WORKER_QUEUE_DEPTH, WorkerRuntime::queueDepth);
         gauge(registry, Meters.WORKER_QUEUE_CAPACITY, w -> w.capacity);
         gauge(registry, Meters.WORKER_INFLIGHT, WorkerRuntime::inflight);
@@ -278,8 +277,7 @@ public final class WorkerRuntime implements Worker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        consumerMetrics.close();
-        producerMetrics.close();
+        clientMetrics.forEach(KafkaClientMetrics::close);
         log.info("Worker {} stopped", id);
     }
 }

@@ -64,6 +64,11 @@ public final class OpsRoutes {
         List<CompletableFuture<HealthCheck.Health>> answers = checks.stream()
                 .map(c -> c.check()
                         .toCompletableFuture()
+                        // a check that never answers must not hang the probe
+                        .completeOnTimeout(
+                                new HealthCheck.Health(false, c.name() + " check did not answer within 3 s"),
+                                3,
+                                java.util.concurrent.TimeUnit.SECONDS)
                         .exceptionally(e -> new HealthCheck.Health(false, c.name() + " check failed: " + e)))
                 .toList();
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
