@@ -391,6 +391,35 @@ class WorkerIT {
         assertThat(maxOverlap(done)).isEqualTo(2);
     }
 
+    @Test
+    void aGracefulStopFinishesRunningTasksCommitsAndNothingRunsTwice() throws Exception {
+        Worker first = Worker.start(
+                config.toBuilder().set(ConveyorConfig.WORKER_CONCURRENCY, 20).build(),
+                HandlerRegistry.discover(),
+                new SimpleMeterRegistry());
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Task t = Task.builder("sleep").payload(json("{\"ms\":700}")).build();
+            ids.add(t.id());
+            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), null, codec.encode(t)));
+        }
+        producer.flush();
+        await().atMost(WAIT)
+                .until(() ->
+                        ids.stream().allMatch(id -> results.poll().statuses(id).contains(TaskStatus.RUNNING)));
+
+        first.close(); // what SIGTERM does through the shutdown hook
+
+        assertThat(ids).allSatisfy(id -> assertThat(results.poll().statuses(id)).contains(TaskStatus.SUCCEEDED));
+        startWorker(config);
+        Task marker = Task.builder("echo").build();
+        sendTask(marker);
+        results.awaitTerminal(marker.id(), WAIT); // the new worker is consuming past everything before
+        assertThat(ids)
+                .allSatisfy(id ->
+                        assertThat(results.statuses(id)).containsExactly(TaskStatus.RUNNING, TaskStatus.SUCCEEDED));
+    }
+
     private static int maxOverlap(List<TaskResult> runs) {
         int max = 0;
         for (TaskResult r : runs) {
