@@ -107,7 +107,10 @@ final class Report {
     private static Verdict overload(RowResult r) {
         int depth = Integer.parseInt(r.field("maxDepth"));
         int capacity = Integer.parseInt(r.field("capacity"));
-        double heap = Double.parseDouble(r.field("maxHeapMiB")) / Double.parseDouble(r.field("idleHeapMiB"));
+        double idle = Double.parseDouble(r.field("idleHeapMiB"));
+        double max = Double.parseDouble(r.field("maxHeapMiB"));
+        double heap = max / idle;
+        double perRecord = (max - idle) * 1024 / Math.max(1, depth);
         long pauses = Long.parseLong(r.field("pauses"));
         long resumes = Long.parseLong(r.field("resumes"));
         long revoked = Long.parseLong(r.field("revoked")) + Long.parseLong(r.field("lost"));
@@ -116,13 +119,15 @@ final class Report {
                 "depth ≤ capacity, heap ≤ 2× idle, paused and resumed, 0 rebalances",
                 String.format(
                         Locale.ROOT,
-                        "max depth %,d / %,d; heap %s / %s MiB idle = %.2f×; %d pauses, %d resumes;"
-                                + " %d revoked/lost",
+                        "max depth %,d / %,d; heap after GC %s / %s MiB idle = %.2f× (≈ %.1f KiB per held"
+                                + " record; every 5 s: %s); %d pauses, %d resumes; %d revoked/lost",
                         depth,
                         capacity,
                         r.field("maxHeapMiB"),
                         r.field("idleHeapMiB"),
                         heap,
+                        perRecord,
+                        r.field("heapEvery5sMiB"),
                         pauses,
                         resumes,
                         revoked),
