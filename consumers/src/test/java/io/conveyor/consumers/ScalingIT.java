@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.Priority;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.core.TopicProvisioner;
 import io.conveyor.core.testing.ResultsProbe;
+import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,14 +18,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,14 +42,11 @@ class ScalingIT {
             new TopicProvisioner(admin, Duration.ofSeconds(10))
                     .ensure(config.topics().all());
         }
-        Map<String, Object> props = new HashMap<>(broker.clientConfig());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         TaskCodec codec = new TaskCodec();
         List<String> ids = new ArrayList<>();
         Deque<Worker> workers = new ArrayDeque<>();
 
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
+        try (KafkaProducer<byte[], byte[]> producer = TestClients.producer(broker.bootstrapServers());
                 ResultsProbe results = new ResultsProbe(
                         broker.bootstrapServers(), config.topics().results())) {
             workers.push(start(config));
@@ -64,7 +57,7 @@ class ScalingIT {
                             .payload(TaskCodec.mapper().readTree("{\"ms\":2}"))
                             .build();
                     ids.add(t.id());
-                    producer.send(new ProducerRecord<>(config.topics().tasks(Priority.NORMAL), null, codec.encode(t)));
+                    TestClients.send(producer, config.topics(), t);
                 }
                 producer.flush();
                 if (wave < 3) {

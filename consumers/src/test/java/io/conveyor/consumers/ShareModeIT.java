@@ -3,7 +3,6 @@ package io.conveyor.consumers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -11,21 +10,17 @@ import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.core.TopicProvisioner;
 import io.conveyor.core.testing.ResultsProbe;
+import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -53,12 +48,9 @@ class ShareModeIT {
             new TopicProvisioner(admin, Duration.ofSeconds(10))
                     .ensure(config.topics().all());
         }
-        Map<String, Object> props = new HashMap<>(broker.clientConfig());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         TaskCodec codec = new TaskCodec();
         List<Worker> workers = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
+        try (KafkaProducer<byte[], byte[]> producer = TestClients.producer(broker.bootstrapServers());
                 ResultsProbe results = new ResultsProbe(
                         broker.bootstrapServers(), config.topics().results())) {
             for (int i = 0; i < 6; i++) {
@@ -87,7 +79,7 @@ class ShareModeIT {
                         .payload(TaskCodec.mapper().readTree("{\"ms\":20}"))
                         .build();
                 ids.add(t.id());
-                producer.send(new ProducerRecord<>(config.topics().tasks(Priority.NORMAL), null, codec.encode(t)));
+                TestClients.send(producer, config.topics(), t);
             }
             Task flaky = Task.builder("fail")
                     .payload(TaskCodec.mapper().readTree("{\"times\":1}"))
@@ -97,7 +89,7 @@ class ShareModeIT {
                     .maxAttempts(2)
                     .build();
             for (Task t : List.of(flaky, doomed)) {
-                producer.send(new ProducerRecord<>(config.topics().tasks(Priority.NORMAL), null, codec.encode(t)));
+                TestClients.send(producer, config.topics(), t);
             }
             producer.flush();
 

@@ -11,9 +11,9 @@ import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import io.conveyor.core.TopicProvisioner;
 import io.conveyor.core.Topics;
 import io.conveyor.core.testing.ResultsProbe;
+import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,11 +29,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,13 +65,8 @@ class WorkerIT {
                 .set(ConveyorConfig.WORKER_RETRY_BACKOFF_MAX_MS, 200)
                 .build();
         topics = config.topics();
-        try (Admin admin = Admin.create(broker.clientConfig())) {
-            new TopicProvisioner(admin, Duration.ofSeconds(10)).ensure(topics.all());
-        }
-        Map<String, Object> props = new HashMap<>(broker.clientConfig());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        producer = track(new KafkaProducer<>(props));
+        TestClients.provision(broker.bootstrapServers(), topics);
+        producer = track(TestClients.producer(broker.bootstrapServers()));
         results = track(new ResultsProbe(broker.bootstrapServers(), topics.results()));
     }
 
@@ -212,7 +205,7 @@ class WorkerIT {
         for (int i = 0; i < 300; i++) {
             Task t = Task.builder("sleep").payload(json("{\"ms\":10}")).build();
             ids.add(t.id());
-            producer.send(new ProducerRecord<>(topics.tasks(t.priority()), null, codec.encode(t)));
+            TestClients.send(producer, topics, t);
         }
         producer.flush(); // a backlog ten times the queue, before the worker starts
         Worker worker = startWorker(config.toBuilder()
@@ -299,7 +292,7 @@ class WorkerIT {
                     .priority(Priority.LOW)
                     .build();
             low.add(t.id());
-            producer.send(new ProducerRecord<>(topics.tasks(Priority.LOW), null, codec.encode(t)));
+            TestClients.send(producer, topics, t);
         }
         producer.flush(); // about four seconds of low work at concurrency 2
         startWorker(config.toBuilder()
@@ -381,7 +374,7 @@ class WorkerIT {
         for (int i = 0; i < 12; i++) {
             Task t = Task.builder("sleep").payload(json("{\"ms\":40}")).build();
             sleeps.add(t.id());
-            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), null, codec.encode(t)));
+            TestClients.send(producer, topics, t);
         }
         producer.flush();
 
@@ -401,7 +394,7 @@ class WorkerIT {
         for (int i = 0; i < 20; i++) {
             Task t = Task.builder("sleep").payload(json("{\"ms\":700}")).build();
             ids.add(t.id());
-            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), null, codec.encode(t)));
+            TestClients.send(producer, topics, t);
         }
         producer.flush();
         await().atMost(WAIT)

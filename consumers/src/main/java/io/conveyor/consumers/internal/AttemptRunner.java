@@ -19,7 +19,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,6 @@ final class AttemptRunner {
     private final String workerId;
     private final WorkerMetrics metrics;
     private final Cancellations cancellations;
-    private final AtomicInteger inflight = new AtomicInteger();
 
     AttemptRunner(
             HandlerRegistry handlers,
@@ -64,10 +62,6 @@ final class AttemptRunner {
         this.metrics = metrics;
     }
 
-    int inflight() {
-        return inflight.get();
-    }
-
     /** Runs the attempt {@code task} carries; the future completes when its writes are acked. */
     CompletableFuture<Disposition> run(Task task, ConsumerRecord<byte[], byte[]> origin) {
         String typeLabel = handlers.find(task.type()).isPresent() ? task.type() : "unknown";
@@ -78,50 +72,40 @@ final class AttemptRunner {
                     .result(change(task, TaskStatus.CANCELLED, null, now, null, CANCELLED))
                     .thenApply(v -> Disposition.DONE);
         }
-        inflight.incrementAndGet();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
-        Disposition disposition = Disposition.DONE;
-        try {
-            Instant started = clock.instant();
-            Instant due = task.runAt() != null && task.runAt().isAfter(task.submittedAt())
-                    ? task.runAt()
-                    : task.submittedAt();
-            metrics.waited(typeLabel, Duration.between(due, started));
-            writes.add(publisher.result(change(task, TaskStatus.RUNNING, started, null, null, null)));
+        Instant started = clock.instant();
+        Instant due =
+                task.runAt() != null && task.runAt().isAfter(task.submittedAt()) ? task.runAt() : task.submittedAt();
+        metrics.waited(typeLabel, Duration.between(due, started));
+        writes.add(publisher.result(change(task, TaskStatus.RUNNING, started, null, null, null)));
 
-            Outcome outcome = attempt(task);
-            Instant finished = clock.instant();
-            metrics.ran(typeLabel, label(outcome), Duration.between(started, finished));
-            switch (outcome) {
-                case Outcome.Succeeded s -> {
-                    writes.add(
-                            publisher.result(change(task, TaskStatus.SUCCEEDED, started, finished, s.result(), null)));
-                    metrics.completed(typeLabel, TaskStatus.SUCCEEDED);
-                }
-                case Outcome.Retry r -> {
-                    writes.add(publisher.retry(task.nextAttempt(), r.notBefore(), origin));
-                    writes.add(publisher.result(change(task, TaskStatus.RETRYING, started, finished, null, r.error())));
-                    metrics.retried(typeLabel);
-                }
-                case Outcome.DeadLetter d -> {
-                    writes.add(publisher.deadLetter(
-                            origin, d.reason(), d.error().kind(), d.error().message(), task.attempt()));
-                    writes.add(publisher.result(change(task, TaskStatus.FAILED, started, finished, null, d.error())));
-                    metrics.deadLettered(d.reason());
-                    disposition = Disposition.DEAD_LETTERED;
-                    metrics.completed(typeLabel, TaskStatus.FAILED);
-                }
-                case Outcome.Cancelled c -> {
-                    writes.add(
-                            publisher.result(change(task, TaskStatus.CANCELLED, started, finished, null, c.error())));
-                    metrics.completed(typeLabel, TaskStatus.CANCELLED);
-                }
+        Outcome outcome = attempt(task);
+        Instant finished = clock.instant();
+        metrics.ran(typeLabel, label(outcome), Duration.between(started, finished));
+        switch (outcome) {
+            case Outcome.Succeeded s -> {
+                writes.add(publisher.result(change(task, TaskStatus.SUCCEEDED, started, finished, s.result(), null)));
+                metrics.completed(typeLabel, TaskStatus.SUCCEEDED);
             }
-        } finally {
-            inflight.decrementAndGet();
+            case Outcome.Retry r -> {
+                writes.add(publisher.retry(task.nextAttempt(), r.notBefore(), origin));
+                writes.add(publisher.result(change(task, TaskStatus.RETRYING, started, finished, null, r.error())));
+                metrics.retried(typeLabel);
+            }
+            case Outcome.DeadLetter d -> {
+                writes.add(publisher.deadLetter(
+                        origin, d.reason(), d.error().kind(), d.error().message(), task.attempt()));
+                writes.add(publisher.result(change(task, TaskStatus.FAILED, started, finished, null, d.error())));
+                metrics.deadLettered(d.reason());
+                metrics.completed(typeLabel, TaskStatus.FAILED);
+            }
+            case Outcome.Cancelled c -> {
+                writes.add(publisher.result(change(task, TaskStatus.CANCELLED, started, finished, null, c.error())));
+                metrics.completed(typeLabel, TaskStatus.CANCELLED);
+            }
         }
-        Disposition outcome = disposition;
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> outcome);
+        Disposition disposition = outcome instanceof Outcome.DeadLetter ? Disposition.DEAD_LETTERED : Disposition.DONE;
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> disposition);
     }
 
     private Outcome attempt(Task task) {

@@ -6,17 +6,13 @@ import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.infra.kafka.EmbeddedKafkaBroker;
 import io.conveyor.producers.ApiServer;
-import io.conveyor.rollups.Rollups;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,15 +49,7 @@ final class RunCommand implements Callable<Integer> {
                     .set(ConveyorConfig.TOPICS_REPLICATION, 1)
                     .build();
 
-            PrometheusMeterRegistry registry = Metrics.registry(node);
-            Admin admin = Roles.admin(node, config);
-            Roles.provision(admin, config, true);
-            Rollups rollups = Roles.rollups(node, config, registry);
-            Roles.worker(node, config, registry);
-            ApiServer api = Roles.http(
-                    node,
-                    ApiServer.builder(config, registry).acceptTasks().lookup(rollups.statusLookup()),
-                    List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups)));
+            ApiServer api = Roles.all(node, config, Metrics.registry(node));
 
             long ms = (System.nanoTime() - start) / 1_000_000;
             String base = "http://localhost:" + api.port();

@@ -14,8 +14,6 @@ import io.conveyor.core.testing.ResultsProbe;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.conveyor.producers.ApiServer;
-import io.conveyor.rollups.Rollups;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,9 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -66,15 +62,7 @@ class FullFlowIT {
                 .set(ConveyorConfig.WORKER_RETRY_BACKOFF_MAX_MS, 100)
                 .set(ConveyorConfig.HTTP_PORT, 0)
                 .build();
-        PrometheusMeterRegistry registry = Metrics.registry(node);
-        Admin admin = Roles.admin(node, config);
-        Roles.provision(admin, config, true);
-        Rollups rollups = Roles.rollups(node, config, registry);
-        Roles.worker(node, config, registry);
-        ApiServer api = Roles.http(
-                node,
-                ApiServer.builder(config, registry).acceptTasks().lookup(rollups.statusLookup()),
-                List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups)));
+        ApiServer api = Roles.all(node, config, Metrics.registry(node));
         base = "http://localhost:" + api.port();
         await().atMost(WAIT).until(() -> get("/health/ready").statusCode() == 200);
     }

@@ -9,8 +9,8 @@ import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import io.conveyor.core.TopicProvisioner;
 import io.conveyor.core.testing.ResultsProbe;
+import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import java.io.File;
@@ -47,10 +47,7 @@ class WorkerCrashIT {
                 .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("crash"))
                 .set(ConveyorConfig.TOPICS_PARTITIONS, 8)
                 .build();
-        try (Admin admin = Admin.create(broker.clientConfig())) {
-            new TopicProvisioner(admin, Duration.ofSeconds(10))
-                    .ensure(config.topics().all());
-        }
+        TestClients.provision(broker.bootstrapServers(), config.topics());
         List<String> ids = produce(broker, config);
         String group = broker.uniqueName("workers");
 

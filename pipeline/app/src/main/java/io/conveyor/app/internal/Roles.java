@@ -75,6 +75,21 @@ public final class Roles {
         };
     }
 
+    /**
+     * Every role in this process against one cluster, as {@code conveyor run} has them: topics,
+     * rollups, one worker, and the API serving submissions, lookups and one /metrics for all.
+     */
+    public static ApiServer all(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
+        Admin admin = admin(node, config);
+        provision(admin, config, true);
+        Rollups rollups = rollups(node, config, registry);
+        worker(node, config, registry);
+        return http(
+                node,
+                ApiServer.builder(config, registry).acceptTasks().lookup(rollups.statusLookup()),
+                List.of(kafkaReadiness(admin, config), rollupsReadiness(rollups)));
+    }
+
     public static ApiServer http(Node node, ApiServer.Builder builder, List<HealthCheck> checks) {
         checks.forEach(builder::healthCheck);
         return node.add("http server", builder.start());
