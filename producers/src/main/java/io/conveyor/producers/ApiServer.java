@@ -12,6 +12,7 @@ import io.conveyor.producers.internal.Idempotency;
 import io.conveyor.producers.internal.KafkaSubmitter;
 import io.conveyor.producers.internal.OpsRoutes;
 import io.conveyor.producers.internal.RateLimiter;
+import io.conveyor.producers.internal.RecentlyAccepted;
 import io.conveyor.producers.internal.Submissions;
 import io.conveyor.producers.internal.SubmitRoutes;
 import io.conveyor.producers.internal.TaskRoutes;
@@ -220,6 +221,10 @@ public final class ApiServer implements AutoCloseable {
                 new OpsRoutes(registry, checks).mount(router);
                 Submissions submissions = null;
                 Gate gate = null;
+                RecentlyAccepted recent = lookup == null
+                        ? null
+                        : new RecentlyAccepted(lookup, 100_000, java.time.Duration.ofMinutes(1), clock);
+                TaskStatusLookup statuses = recent;
                 if (submitter != null) {
                     gauges(admission);
                     gate = new Gate(admission, rateLimiter(vertx), registry, high);
@@ -228,8 +233,9 @@ public final class ApiServer implements AutoCloseable {
                             config.get(ConveyorConfig.API_IDEMPOTENCY_WINDOW_MS),
                             config.get(ConveyorConfig.API_IDEMPOTENCY_CACHE_SIZE),
                             clock,
-                            lookup);
-                    submissions = new Submissions(codec, submitter, idempotency, registry);
+                            statuses);
+                    submissions = new Submissions(
+                            codec, submitter, idempotency, registry, recent == null ? t -> {} : recent::accepted);
                     new SubmitRoutes(
                                     codec,
                                     submissions,
@@ -240,7 +246,7 @@ public final class ApiServer implements AutoCloseable {
                                     batchMax)
                             .mount(router);
                 }
-                new TaskRoutes(codec, submissions, gate, lookup).mount(router);
+                new TaskRoutes(codec, submissions, gate, statuses).mount(router);
                 errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);

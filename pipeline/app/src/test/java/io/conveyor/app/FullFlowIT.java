@@ -81,6 +81,8 @@ class FullFlowIT {
         String id = body.get("id").asText();
         assertThat(body.get("status").asText()).isEqualTo("QUEUED");
         assertThat(accepted.headers().firstValue("Location")).hasValue("/v1/tasks/" + id);
+        HttpResponse<String> rightAway = get("/v1/tasks/" + id);
+        assertThat(rightAway.statusCode()).as("a lookup right after the 202").isEqualTo(200);
 
         JsonNode done = awaitStatus(id, TaskStatus.SUCCEEDED);
         assertThat(done.get("result").get("hello").asText()).isEqualTo("world");

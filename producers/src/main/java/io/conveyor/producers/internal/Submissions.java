@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * I/O thread or the status lookup's thread, and callers hop back to their context).
  */
 public final class Submissions {
+    private final java.util.function.Consumer<Task> accepted;
     private static final Logger log = LoggerFactory.getLogger(Submissions.class);
 
     /** What became of one task. */
@@ -48,7 +49,13 @@ public final class Submissions {
     private final ConcurrentHashMap<String, Counter> submitted = new ConcurrentHashMap<>();
     private final Counter deduplicated;
 
-    public Submissions(TaskCodec codec, KafkaSubmitter submitter, Idempotency idempotency, MeterRegistry registry) {
+    public Submissions(
+            TaskCodec codec,
+            KafkaSubmitter submitter,
+            Idempotency idempotency,
+            MeterRegistry registry,
+            java.util.function.Consumer<Task> accepted) {
+        this.accepted = accepted;
         this.codec = codec;
         this.submitter = submitter;
         this.idempotency = idempotency;
@@ -108,6 +115,7 @@ public final class Submissions {
                 return refusedBy(unwrap(error));
             }
             submittedCounter(sent).increment();
+            accepted.accept(sent);
             return new Accepted(sent.id(), false);
         });
     }
