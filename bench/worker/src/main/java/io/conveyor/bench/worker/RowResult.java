@@ -35,10 +35,12 @@ record RowResult(String id, String label, Map<String, String> fields, MachineCpu
                         bySpeed.getFirst().tasksPerSecond(),
                         bySpeed.getLast().tasksPerSecond()));
         fields.put("cpuRange", String.format(Locale.ROOT, "%.3f–%.3f", cpu.getFirst(), cpu.getLast()));
-        fields.put(
-                "committed",
-                String.valueOf(
-                        runs.stream().allMatch(r -> "true".equals(r.fields().get("committed")))));
+        if (mid.fields().containsKey("committed")) { // throughput rows only
+            fields.put(
+                    "committed",
+                    String.valueOf(
+                            runs.stream().allMatch(r -> "true".equals(r.fields().get("committed")))));
+        }
         return new RowResult(mid.id(), mid.label(), fields, mid.window());
     }
 
