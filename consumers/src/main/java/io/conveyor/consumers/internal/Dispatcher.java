@@ -44,6 +44,17 @@ final class Dispatcher {
         TopicPartition partition() {
             return new TopicPartition(origin.topic(), origin.partition());
         }
+
+        // identity: an item is one read of one record; hashing the task would hash its payload
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
     }
 
     /** Runs one attempt on the calling thread; returns the future of its writes. */

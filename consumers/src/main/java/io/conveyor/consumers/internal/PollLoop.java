@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
 final class PollLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration PAUSED_WAIT = Duration.ofMillis(20);
     private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
 
     /** How long the loop lets running work end: on revoke, and on stop. */
@@ -128,7 +129,7 @@ final class PollLoop implements Runnable {
             while (running) {
                 drainCompletions();
                 applyPauses();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                ConsumerRecords<byte[], byte[]> records = poll();
                 for (TopicPartition tp : records.partitions()) {
                     take(tp, records.records(tp));
                 }
@@ -143,6 +144,31 @@ final class PollLoop implements Runnable {
         } finally {
             drainAndClose();
         }
+    }
+
+    /**
+     * Polls without spinning. With some partitions paused, kafka-clients 4.3 wakes {@code
+     * poll(timeout)} at once and over again for as long as the timeout lasts (KAFKA-21084: the
+     * buffered data of paused partitions is put back and signals new data), burning a core. So
+     * while anything is paused, poll without waiting and wait on the completions instead (which
+     * is also what lets the queue drain and the partitions resume).
+     */
+    private ConsumerRecords<byte[], byte[]> poll() {
+        if (paused.isEmpty()) {
+            return consumer.poll(POLL);
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ZERO);
+        if (records.isEmpty()) {
+            try {
+                Completion c = completions.poll(PAUSED_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    apply(c);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return records;
     }
 
     private void take(TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records) {

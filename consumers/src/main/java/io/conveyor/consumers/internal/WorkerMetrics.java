@@ -2,17 +2,23 @@ package io.conveyor.consumers.internal;
 
 import io.conveyor.core.Meters;
 import io.conveyor.core.TaskStatus;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 
 /** The worker's meters, from the catalogue in {@link Meters}. Thread-safe. */
 final class WorkerMetrics {
     private final MeterRegistry registry;
+    // per-task meters, looked up once per tag combination (types are bounded by the handlers)
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -24,24 +30,32 @@ final class WorkerMetrics {
     }
 
     void completed(String type, TaskStatus status) {
-        Meters.counter(registry, Meters.TASKS_COMPLETED, type, status.name()).increment();
+        counters.computeIfAbsent(
+                        List.of("completed", type, status.name()),
+                        k -> Meters.counter(registry, Meters.TASKS_COMPLETED, type, status.name()))
+                .increment();
     }
 
     void retried(String type) {
-        Meters.counter(registry, Meters.TASKS_RETRIED, type).increment();
+        counters.computeIfAbsent(List.of("retried", type), k -> Meters.counter(registry, Meters.TASKS_RETRIED, type))
+                .increment();
     }
 
     void deadLettered(String reason) {
-        Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason).increment();
+        counters.computeIfAbsent(
+                        List.of("dead", reason), k -> Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason))
+                .increment();
     }
 
     void ran(String type, String outcome, Duration took) {
-        Meters.timer(registry, Meters.TASK_RUN, type, outcome).record(took);
+        timers.computeIfAbsent(
+                        List.of("run", type, outcome), k -> Meters.timer(registry, Meters.TASK_RUN, type, outcome))
+                .record(took);
     }
 
     void waited(String type, Duration waited) {
-        Timer t = Meters.timer(registry, Meters.TASK_QUEUE_WAIT, type);
-        t.record(waited.isNegative() ? Duration.ZERO : waited);
+        timers.computeIfAbsent(List.of("wait", type), k -> Meters.timer(registry, Meters.TASK_QUEUE_WAIT, type))
+                .record(waited.isNegative() ? Duration.ZERO : waited);
     }
 
     void paused() {
