@@ -36,13 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@link Consumer#wakeup()}, the consumer's one thread-safe method.
  *
  * <p>Backpressure pauses partitions and keeps polling, so the group never sees this member as
- * stuck. Records held in memory never exceed the queue capacity: normal, low and retry partitions
- * pause when two more polls could overflow it, high-priority partitions when one could (so high
- * work still gets in while the queue is full of lower work); all resume at half the capacity.
- * While high-priority records wait for a run slot, normal, low and retry partitions stay paused
- * (lower priorities yield; the dispatcher also starts high records first). Retry partitions whose
- * next record is not yet due are paused, after a seek back to that record, until it is. The
- * wanted pause set is recomputed on every loop and on assignment, so it survives rebalances.
+ * stuck; which partitions, and when, is the {@link PausePolicy}'s call. Retry partitions whose next
+ * record is not yet due are paused too, after a seek back to that record, until it is. The wanted
+ * pause set is recomputed on every loop and on assignment, so it survives rebalances.
  */
 final class PollLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
@@ -60,9 +56,7 @@ final class PollLoop implements Runnable {
     private final Topics topics;
     private final Clock clock;
     private final WorkerMetrics metrics;
-    private final int capacity;
-    private final int resumeAt;
-    private final int maxPollRecords;
+    private final PausePolicy policy;
     private final Deadlines deadlines;
 
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
@@ -72,8 +66,6 @@ final class PollLoop implements Runnable {
     private final AtomicInteger held = new AtomicInteger();
     private volatile Set<TopicPartition> paused = Set.of();
     private volatile boolean running = true;
-    private boolean lowerFull;
-    private boolean highFull;
     private Instant lastCommit = Instant.EPOCH;
     private Instant lastLag = Instant.EPOCH;
 
@@ -95,9 +87,7 @@ final class PollLoop implements Runnable {
         this.topics = topics;
         this.clock = clock;
         this.metrics = metrics;
-        this.capacity = capacity;
-        this.resumeAt = capacity / 2;
-        this.maxPollRecords = maxPollRecords;
+        this.policy = new PausePolicy(topics.tasks(Priority.HIGH), capacity, maxPollRecords);
         this.deadlines = deadlines;
     }
 
@@ -231,27 +221,9 @@ final class PollLoop implements Runnable {
         Set<TopicPartition> assignment = consumer.assignment();
         Instant now = clock.instant();
         delayedUntil.entrySet().removeIf(e -> !e.getValue().isAfter(now) || !assignment.contains(e.getKey()));
-        int depth = held.get();
-        if (!lowerFull && depth + 2 * maxPollRecords > capacity) {
-            lowerFull = true;
-            metrics.paused();
-        } else if (lowerFull && depth <= resumeAt) {
-            lowerFull = false;
-        }
-        if (!highFull && depth + maxPollRecords > capacity) {
-            highFull = true;
-        } else if (highFull && depth <= resumeAt) {
-            highFull = false;
-        }
-        boolean yieldToHigh = dispatcher.waiting(Priority.HIGH) > 0;
-        String high = topics.tasks(Priority.HIGH);
-        Set<TopicPartition> desired = new HashSet<>(delayedUntil.keySet());
-        for (TopicPartition tp : assignment) {
-            boolean isHigh = tp.topic().equals(high);
-            if (isHigh ? highFull : lowerFull || yieldToHigh) {
-                desired.add(tp);
-            }
-        }
+        Set<TopicPartition> desired =
+                policy.update(held.get(), dispatcher.waiting(Priority.HIGH) > 0, assignment, metrics::paused);
+        desired.addAll(delayedUntil.keySet());
         Set<TopicPartition> current = consumer.paused();
         Set<TopicPartition> toPause = new HashSet<>(desired);
         toPause.removeAll(current);
@@ -410,10 +382,8 @@ final class PollLoop implements Runnable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             metrics.rebalanced("assigned", partitions.size());
-            String high = topics.tasks(Priority.HIGH);
-            List<TopicPartition> pauseNow = partitions.stream()
-                    .filter(tp -> tp.topic().equals(high) ? highFull : lowerFull)
-                    .toList();
+            List<TopicPartition> pauseNow =
+                    partitions.stream().filter(policy::pauseOnAssign).toList();
             if (!pauseNow.isEmpty()) {
                 consumer.pause(pauseNow); // before this poll returns any of their records
             }
