@@ -127,7 +127,10 @@ public final class ConveyorConfig {
                 return v;
             });
     public static final Setting<Integer> WORKER_QUEUE_CAPACITY = Setting.intAtLeast(
-            "worker.queue.capacity", "Records a worker holds in memory before it pauses its partitions", 10_000, 1);
+            "worker.queue.capacity",
+            "Records a worker holds in memory before it pauses its partitions (about 2 KiB of heap each)",
+            5_000,
+            1);
     public static final Setting<Long> WORKER_RETRY_BACKOFF_MS = Setting.longAtLeast(
             "worker.retry.backoff.ms",
             "Delay before the first retry; doubles with each attempt, with jitter",
