@@ -128,7 +128,7 @@ public final class ConveyorConfig {
             });
     public static final Setting<Integer> WORKER_QUEUE_CAPACITY = Setting.intAtLeast(
             "worker.queue.capacity",
-            "Records a worker holds in memory before it pauses its partitions (about 2 KiB of heap each)",
+            "Records a worker holds in memory before it pauses its partitions (about 2.5 KiB of heap each)",
             5_000,
             1);
     public static final Setting<Long> WORKER_RETRY_BACKOFF_MS = Setting.longAtLeast(
