@@ -5,17 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.conveyor.consumers.handlers.FailHandler;
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Task;
-import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import io.conveyor.core.Topics;
-import io.conveyor.core.testing.ResultsProbe;
 import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
-import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,57 +19,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The worker against a real broker: every path a task can take. */
-@ExtendWith(KafkaBrokerExtension.class)
-class WorkerIT {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    private final KafkaBroker broker;
-    private final TaskCodec codec = new TaskCodec();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private ConveyorConfig config;
-    private Topics topics;
-    private KafkaProducer<byte[], byte[]> producer;
-    private ResultsProbe results;
+/** The worker against a real broker: every path a task can take, and how a worker stops. */
+class WorkerIT extends WorkerFixture {
 
     WorkerIT(KafkaBroker broker) {
-        this.broker = broker;
-    }
-
-    @BeforeEach
-    void topicsAndClients() {
-        config = ConveyorConfig.builder()
-                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
-                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("w"))
-                .set(ConveyorConfig.TOPICS_PARTITIONS, 4)
-                .set(ConveyorConfig.WORKER_GROUP, broker.uniqueName("g"))
-                .set(ConveyorConfig.WORKER_RETRY_BACKOFF_MS, 50)
-                .set(ConveyorConfig.WORKER_RETRY_BACKOFF_MAX_MS, 200)
-                .build();
-        topics = config.topics();
-        TestClients.provision(broker.bootstrapServers(), topics);
-        producer = track(TestClients.producer(broker.bootstrapServers()));
-        results = track(new ResultsProbe(broker.bootstrapServers(), topics.results()));
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        super(broker);
     }
 
     @Test
@@ -200,39 +156,6 @@ class WorkerIT {
     }
 
     @Test
-    void aFullQueuePausesPartitionsKeepsPollingAndResumes() throws Exception {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            Task t = Task.builder("sleep").payload(json("{\"ms\":10}")).build();
-            ids.add(t.id());
-            TestClients.send(producer, topics, t);
-        }
-        producer.flush(); // a backlog ten times the queue, before the worker starts
-        Worker worker = startWorker(config.toBuilder()
-                .set(ConveyorConfig.WORKER_QUEUE_CAPACITY, 30)
-                .set(ConveyorConfig.WORKER_CONCURRENCY, 2)
-                .build());
-        AtomicInteger maxDepth = new AtomicInteger();
-
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).untilAsserted(() -> {
-            maxDepth.accumulateAndGet(worker.queueDepth(), Math::max);
-            assertThat(worker.pausedPartitions()).isNotEmpty();
-        });
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(20))
-                .untilAsserted(() -> {
-                    maxDepth.accumulateAndGet(worker.queueDepth(), Math::max);
-                    results.poll();
-                    assertThat(ids)
-                            .allSatisfy(id -> assertThat(results.statuses(id)).contains(TaskStatus.SUCCEEDED));
-                });
-
-        assertThat(maxDepth.get()).isLessThanOrEqualTo(30);
-        await().atMost(WAIT)
-                .untilAsserted(() -> assertThat(worker.pausedPartitions()).isEmpty());
-    }
-
-    @Test
     void offsetsAreCommittedUpToTheLastFinishedTask() throws Exception {
         startWorker(config);
         List<RecordMetadata> sent = new ArrayList<>();
@@ -284,107 +207,6 @@ class WorkerIT {
     }
 
     @Test
-    void highPriorityWorkOvertakesABacklogOfLowPriorityWork() throws Exception {
-        List<String> low = new ArrayList<>();
-        for (int i = 0; i < 400; i++) {
-            Task t = Task.builder("sleep")
-                    .payload(json("{\"ms\":20}"))
-                    .priority(Priority.LOW)
-                    .build();
-            low.add(t.id());
-            TestClients.send(producer, topics, t);
-        }
-        producer.flush(); // about four seconds of low work at concurrency 2
-        startWorker(config.toBuilder()
-                .set(ConveyorConfig.WORKER_CONCURRENCY, 2)
-                .set(ConveyorConfig.WORKER_QUEUE_CAPACITY, 100)
-                .build());
-        await().atMost(WAIT)
-                .until(() ->
-                        low.stream().anyMatch(id -> results.poll().statuses(id).contains(TaskStatus.SUCCEEDED)));
-
-        List<String> high = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            Task t = Task.builder("sleep")
-                    .payload(json("{\"ms\":20}"))
-                    .priority(Priority.HIGH)
-                    .build();
-            high.add(t.id());
-            sendTask(t);
-        }
-        List<TaskResult> highDone =
-                high.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
-        List<TaskResult> lowDone = low.stream()
-                .map(id -> results.awaitTerminal(id, Duration.ofSeconds(60)))
-                .toList();
-
-        // Low tasks that started while some high task was waiting. First-in-first-out would start
-        // the whole in-memory backlog ahead of them first: at least half the queue, 50.
-        long overtaking = lowDone.stream()
-                .filter(l -> highDone.stream()
-                        .anyMatch(h -> l.startedAt().isAfter(h.submittedAt())
-                                && l.startedAt().isBefore(h.startedAt())))
-                .count();
-        assertThat(overtaking).isLessThan(40);
-        assertThat(highDone).allSatisfy(h -> assertThat(h.status()).isEqualTo(TaskStatus.SUCCEEDED));
-    }
-
-    @Test
-    void tasksWithOneKeyRunOneAtATimeInOrderWhileOtherKeysRunInParallel() throws Exception {
-        startWorker(config.toBuilder()
-                .set(ConveyorConfig.WORKER_ORDERING, "key")
-                .set(ConveyorConfig.WORKER_CONCURRENCY, 8)
-                .build());
-        List<String> ordered = new ArrayList<>();
-        List<String> others = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Task a = Task.builder("sleep")
-                    .key("account-1")
-                    .payload(json("{\"ms\":15}"))
-                    .build();
-            Task b = Task.builder("sleep")
-                    .key("other-" + i)
-                    .payload(json("{\"ms\":15}"))
-                    .build();
-            ordered.add(a.id());
-            others.add(b.id());
-            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), bytes(a.key()), codec.encode(a)));
-            producer.send(new ProducerRecord<>(topics.tasks(Priority.NORMAL), bytes(b.key()), codec.encode(b)));
-        }
-        producer.flush();
-
-        List<TaskResult> done =
-                ordered.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
-        List<TaskResult> parallel =
-                others.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
-
-        for (int i = 1; i < done.size(); i++) {
-            assertThat(done.get(i).startedAt()).isAfterOrEqualTo(done.get(i - 1).finishedAt());
-        }
-        assertThat(maxOverlap(parallel)).isGreaterThan(1);
-    }
-
-    @Test
-    void aTypeLimitCapsThatTypeWithinTheGlobalConcurrency() throws Exception {
-        startWorker(config.toBuilder()
-                .set(ConveyorConfig.WORKER_CONCURRENCY, 8)
-                .set(ConveyorConfig.WORKER_TYPE_CONCURRENCY.key(), "sleep=2", "test")
-                .build());
-        List<String> sleeps = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            Task t = Task.builder("sleep").payload(json("{\"ms\":40}")).build();
-            sleeps.add(t.id());
-            TestClients.send(producer, topics, t);
-        }
-        producer.flush();
-
-        List<TaskResult> done =
-                sleeps.stream().map(id -> results.awaitTerminal(id, WAIT)).toList();
-
-        assertThat(maxOverlap(done)).isEqualTo(2);
-    }
-
-    @Test
     void aGracefulStopFinishesRunningTasksCommitsAndNothingRunsTwice() throws Exception {
         Worker first = Worker.start(
                 config.toBuilder().set(ConveyorConfig.WORKER_CONCURRENCY, 20).build(),
@@ -411,63 +233,5 @@ class WorkerIT {
         assertThat(ids)
                 .allSatisfy(id ->
                         assertThat(results.statuses(id)).containsExactly(TaskStatus.RUNNING, TaskStatus.SUCCEEDED));
-    }
-
-    private static int maxOverlap(List<TaskResult> runs) {
-        int max = 0;
-        for (TaskResult r : runs) {
-            Instant at = r.startedAt();
-            int overlapping = (int) runs.stream()
-                    .filter(o -> !o.startedAt().isAfter(at) && o.finishedAt().isAfter(at))
-                    .count();
-            max = Math.max(max, overlapping);
-        }
-        return max;
-    }
-
-    private void cancel(String taskId) throws Exception {
-        producer.send(new ProducerRecord<>(topics.control(), bytes(taskId), codec.encodeCancellation()))
-                .get();
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private Worker startWorker(ConveyorConfig c) {
-        return track(Worker.start(c, HandlerRegistry.discover(), new SimpleMeterRegistry()));
-    }
-
-    private <T extends AutoCloseable> T track(T closeable) {
-        closeables.add(closeable);
-        return closeable;
-    }
-
-    private RecordMetadata sendTask(Task task) throws Exception {
-        byte[] key = task.key() == null ? null : task.key().getBytes(StandardCharsets.UTF_8);
-        return producer.send(new ProducerRecord<>(topics.tasks(task.priority()), key, codec.encode(task)))
-                .get();
-    }
-
-    private RecordMetadata send(String topic, String key, String value) throws Exception {
-        byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-        return producer.send(new ProducerRecord<>(topic, k, value.getBytes(StandardCharsets.UTF_8)))
-                .get();
-    }
-
-    private ConsumerRecord<byte[], byte[]> onlyRecordOf(String topic) {
-        try (ResultsProbe probe = new ResultsProbe(broker.bootstrapServers(), topic)) {
-            return await().atMost(WAIT)
-                    .until(() -> probe.poll().records(), r -> r.size() == 1)
-                    .get(0);
-        }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        return RecordHeaders.get(record.headers(), name);
-    }
-
-    private static com.fasterxml.jackson.databind.JsonNode json(String text) throws Exception {
-        return TaskCodec.mapper().readTree(text);
     }
 }
