@@ -1,5 +1,8 @@
 package io.conveyor.producers;
 
+import static io.conveyor.producers.ApiTestKit.config;
+import static io.conveyor.producers.ApiTestKit.provisioned;
+import static io.conveyor.producers.ApiTestKit.registry;
 import static io.conveyor.producers.Http.TIMEOUT;
 import static io.conveyor.producers.Http.assertError;
 import static io.conveyor.producers.Http.json;
@@ -10,21 +13,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.HealthCheck;
 import io.conveyor.core.Priority;
 import io.conveyor.core.RecordOrigin;
-import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
-import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import io.conveyor.core.TaskStatusLookup;
-import io.conveyor.core.TopicProvisioner;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -68,7 +63,7 @@ class ApiServerIT {
     @BeforeAll
     static void startSharedServer(KafkaBroker kafka) {
         broker = kafka;
-        ConveyorConfig config = provisioned(config(Map.of()));
+        ConveyorConfig config = provisioned(broker, Map.of());
         shared = ApiServer.builder(config, registry()).acceptTasks().start();
     }
 
@@ -84,7 +79,7 @@ class ApiServerIT {
 
     @Test
     void acceptedTaskIsOnItsPriorityTopicWithAQueuedResult() throws Exception {
-        ConveyorConfig config = provisioned(config(Map.of()));
+        ConveyorConfig config = provisioned(broker, Map.of());
         try (ApiServer server =
                 ApiServer.builder(config, registry()).acceptTasks().start()) {
             HttpResponse<String> response = http.postJson(server, VALID);
@@ -151,7 +146,9 @@ class ApiServerIT {
 
     @Test
     void answersAMalformedPathWithAJsonError() {
-        try (ApiServer server = lookupServer(id -> CompletableFuture.completedFuture(Optional.empty()))) {
+        try (ApiServer server = ApiServer.builder(config(broker, Map.of()), registry())
+                .lookup(id -> CompletableFuture.completedFuture(Optional.empty()))
+                .start()) {
             assertError(Http.raw(server, "GET /v1/tasks/%ZZ HTTP/1.1\r\nHost: localhost"), 400, "bad_request");
         }
         assertError(
@@ -200,7 +197,7 @@ class ApiServerIT {
     void startFailsClearlyWhenTheTopicsAreMissing() {
         String clientId = broker.uniqueName("api");
         ConveyorConfig config =
-                config(Map.of("kafka.producer.max.block.ms", "500", "kafka.producer.client.id", clientId));
+                config(broker, Map.of("kafka.producer.max.block.ms", "500", "kafka.producer.client.id", clientId));
 
         assertThatThrownBy(() ->
                         ApiServer.builder(config, registry()).acceptTasks().start())
@@ -213,10 +210,12 @@ class ApiServerIT {
 
     @Test
     void aWriteKafkaDoesNotAcknowledgeIsA503AndNotQueued() throws Exception {
-        ConveyorConfig config = provisioned(config(Map.of(
-                "kafka.producer.max.block.ms", "1000",
-                "kafka.producer.request.timeout.ms", "1000",
-                "kafka.producer.delivery.timeout.ms", "2000")));
+        ConveyorConfig config = provisioned(
+                broker,
+                Map.of(
+                        "kafka.producer.max.block.ms", "1000",
+                        "kafka.producer.request.timeout.ms", "1000",
+                        "kafka.producer.delivery.timeout.ms", "2000"));
         try (ApiServer server =
                         ApiServer.builder(config, registry()).acceptTasks().start();
                 Admin admin = Admin.create(broker.clientConfig())) {
@@ -239,7 +238,7 @@ class ApiServerIT {
 
     @Test
     void aTaskLargerThanKafkaAcceptsIs413AndNotQueued() {
-        ConveyorConfig config = provisioned(config(Map.of("kafka.producer.max.request.size", "10000")));
+        ConveyorConfig config = provisioned(broker, Map.of("kafka.producer.max.request.size", "10000"));
         try (ApiServer server =
                 ApiServer.builder(config, registry()).acceptTasks().start()) {
             HttpResponse<String> response =
@@ -251,92 +250,6 @@ class ApiServerIT {
                     .as("a QUEUED result for a task Kafka refused")
                     .isZero();
             assertThat(endOffset(config.topics().tasks(Priority.NORMAL))).isZero();
-        }
-    }
-
-    // ---- lookups
-
-    @Test
-    void looksUpTasks() {
-        TaskResult known = new TaskResult(
-                "t-1",
-                "echo",
-                TaskStatus.RETRYING,
-                1,
-                "w1",
-                Instant.parse("2026-01-01T00:00:00Z"),
-                Instant.parse("2026-01-01T00:00:01Z"),
-                Instant.parse("2026-01-01T00:00:02Z"),
-                Instant.parse("2026-01-01T00:00:02Z"),
-                null,
-                new TaskError("timeout", "took too long"));
-        try (ApiServer server = lookupServer(
-                id -> CompletableFuture.completedFuture(id.equals("t-1") ? Optional.of(known) : Optional.empty()))) {
-            HttpResponse<String> found = http.get(server, "/v1/tasks/t-1");
-            assertThat(found.statusCode()).isEqualTo(200);
-            assertThat(json(found)).isEqualTo(codec.toJson(known));
-
-            assertError(http.get(server, "/v1/tasks/t-2"), 404, "not_found");
-            assertError(
-                    http.send(server, "POST", "/v1/tasks", "application/json", VALID.getBytes(StandardCharsets.UTF_8)),
-                    404,
-                    "not_found");
-        }
-    }
-
-    @Test
-    void answers503WhileTheStatusTableIsUnavailable() {
-        try (ApiServer server = lookupServer(
-                id -> CompletableFuture.failedFuture(new StatusUnavailableException("rollups are REBALANCING")))) {
-            HttpResponse<String> response = http.get(server, "/v1/tasks/t-1");
-
-            JsonNode error = assertError(response, 503, "status_unavailable");
-            assertThat(error.path("message").asText()).contains("REBALANCING");
-            assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
-        }
-    }
-
-    @Test
-    void aFailingLookupIsAJson500() {
-        try (ApiServer server =
-                lookupServer(id -> CompletableFuture.failedFuture(new IllegalStateException("store closed")))) {
-            assertError(http.get(server, "/v1/tasks/t-1"), 500, "lookup_failed");
-        }
-    }
-
-    // ---- health and metrics
-
-    @Test
-    void reportsLivenessAndReadiness() {
-        try (ApiServer up = ApiServer.builder(config(Map.of()), registry())
-                        .healthCheck(check("kafka", true))
-                        .start();
-                ApiServer down = ApiServer.builder(config(Map.of()), registry())
-                        .healthCheck(check("kafka", true))
-                        .healthCheck(check("rollups", false))
-                        .start();
-                ApiServer broken = ApiServer.builder(config(Map.of()), registry())
-                        .healthCheck(
-                                check("kafka", CompletableFuture.failedFuture(new IllegalStateException("no answer"))))
-                        .start()) {
-            HttpResponse<String> live = http.get(down, "/health/live");
-            assertThat(live.statusCode()).isEqualTo(200);
-            assertThat(json(live).path("status").asText()).isEqualTo("UP");
-
-            HttpResponse<String> ready = http.get(up, "/health/ready");
-            assertThat(ready.statusCode()).isEqualTo(200);
-            assertThat(json(ready).path("status").asText()).isEqualTo("UP");
-            assertThat(json(ready).at("/checks/kafka/ready").asBoolean()).isTrue();
-
-            HttpResponse<String> notReady = http.get(down, "/health/ready");
-            assertThat(notReady.statusCode()).isEqualTo(503);
-            assertThat(json(notReady).path("status").asText()).isEqualTo("DOWN");
-            assertThat(json(notReady).at("/checks/rollups/ready").asBoolean()).isFalse();
-            assertThat(json(notReady).at("/checks/rollups/detail").asText()).isEqualTo("rollups is not ready");
-
-            HttpResponse<String> failed = http.get(broken, "/health/ready");
-            assertThat(failed.statusCode()).isEqualTo(503);
-            assertThat(json(failed).at("/checks/kafka/detail").asText()).contains("kafka check failed");
         }
     }
 
@@ -363,54 +276,6 @@ class ApiServerIT {
     }
 
     // ---- helpers
-
-    private static ConveyorConfig config(Map<String, String> kafka) {
-        ConveyorConfig.Builder config = ConveyorConfig.builder()
-                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
-                .set(ConveyorConfig.HTTP_HOST, "127.0.0.1")
-                .set(ConveyorConfig.HTTP_PORT, 0)
-                .set(ConveyorConfig.TOPICS_PARTITIONS, 1)
-                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("t"));
-        kafka.forEach((key, value) -> config.set(key, value, "test"));
-        return config.build();
-    }
-
-    private static ConveyorConfig provisioned(ConveyorConfig config) {
-        try (Admin admin = Admin.create(broker.clientConfig())) {
-            new TopicProvisioner(admin, Duration.ofSeconds(10))
-                    .ensure(config.topics().all());
-        }
-        return config;
-    }
-
-    private static PrometheusMeterRegistry registry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    }
-
-    private static ApiServer lookupServer(TaskStatusLookup lookup) {
-        return ApiServer.builder(config(Map.of()), registry()).lookup(lookup).start();
-    }
-
-    private static HealthCheck check(String name, boolean ready) {
-        return check(
-                name,
-                CompletableFuture.completedFuture(
-                        new HealthCheck.Health(ready, ready ? name + " is ready" : name + " is not ready")));
-    }
-
-    private static HealthCheck check(String name, CompletionStage<HealthCheck.Health> answer) {
-        return new HealthCheck() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public CompletionStage<Health> check() {
-                return answer;
-            }
-        };
-    }
 
     private static KafkaConsumer<String, byte[]> consumer() {
         Map<String, Object> props = broker.clientConfig();
