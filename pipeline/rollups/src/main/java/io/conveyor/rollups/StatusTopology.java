@@ -3,39 +3,64 @@ package io.conveyor.rollups;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
+import io.conveyor.rollups.internal.StatusTableProcessor;
 import io.conveyor.rollups.internal.TaskResultSerde;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * The rollups' Kafka Streams topology: {@code conveyor.results} folded per task id into the
- * task-status table ({@link TaskResult#merge}), queryable as {@link #STATUS_STORE}.
+ * The rollups' task-status table: {@code conveyor.results} folded per task id ({@link
+ * TaskResult#merge}) into the persistent store {@link #STATUS_STORE} (RocksDB, with a compacted
+ * changelog), queryable by id. A task's view is removed once its latest change is older than the
+ * retention ({@code rollup.status.retention.ms}), see {@link StatusTableProcessor}.
  */
 public final class StatusTopology {
     /** The state store of the task-status table. */
     public static final String STATUS_STORE = "task-status";
 
+    /** How long a view stays after its latest change unless configured otherwise. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+
     private StatusTopology() {}
 
+    /** The status table alone, with the default retention. */
     public static Topology build(Topics topics, TaskCodec codec) {
-        Serde<TaskResult> results = TaskResultSerde.create(codec);
+        return build(topics, codec, DEFAULT_RETENTION);
+    }
+
+    /** The status table alone. */
+    public static Topology build(Topics topics, TaskCodec codec, Duration retention) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(topics.results(), Consumed.with(Serdes.String(), results))
-                .filter((id, result) -> id != null && result != null)
-                .groupByKey(Grouped.with(Serdes.String(), results))
-                .aggregate(
-                        () -> null,
-                        (id, change, view) -> TaskResult.merge(view, change),
-                        Materialized.<String, TaskResult, KeyValueStore<Bytes, byte[]>>as(STATUS_STORE)
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(results));
+        addTo(builder, results(builder, topics, codec), codec, retention);
         return builder.build();
+    }
+
+    /**
+     * The stream of results, read once per topology (a topology may subscribe to a topic only once,
+     * so every part of the rollups shares this stream). Unreadable records and records without a
+     * key are dropped.
+     */
+    public static KStream<String, TaskResult> results(StreamsBuilder builder, Topics topics, TaskCodec codec) {
+        return builder.stream(topics.results(), Consumed.with(Serdes.String(), TaskResultSerde.create(codec)))
+                .filter((id, result) -> id != null && result != null);
+    }
+
+    /** Adds the status table, fed by {@code results} (keyed by task id), to {@code builder}. */
+    public static void addTo(
+            StreamsBuilder builder, KStream<String, TaskResult> results, TaskCodec codec, Duration retention) {
+        if (retention.isNegative() || retention.isZero()) {
+            throw new IllegalArgumentException("the status retention must be positive, but was " + retention);
+        }
+        Serde<TaskResult> serde = TaskResultSerde.create(codec);
+        builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
+                        Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde)
+                .withCachingEnabled());
+        results.process(() -> new StatusTableProcessor(STATUS_STORE, retention), STATUS_STORE);
     }
 }

@@ -17,7 +17,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -39,6 +41,7 @@ class StatusTopologyTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final Topics TOPICS = new Topics("test", 1, java.util.Optional.empty());
     private static final String ID = "task-1";
+    private static final Duration RETENTION = Duration.ofDays(7);
 
     private final TaskCodec codec = new TaskCodec(Clock.fixed(T0, ZoneOffset.UTC));
 
@@ -52,7 +55,7 @@ class StatusTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(StatusTopology.build(TOPICS, codec), props, T0);
+        driver = new TopologyTestDriver(StatusTopology.build(TOPICS, codec, RETENTION), props, T0);
         results = driver.createInputTopic(
                 TOPICS.results(), new StringSerializer(), new ByteArraySerializer(), T0, Duration.ZERO);
         store = driver.getTimestampedKeyValueStore(StatusTopology.STATUS_STORE);
@@ -209,6 +212,77 @@ class StatusTopologyTest {
         assertThat(view("task-2")).isEqualTo(other);
         assertThat(view("task-3")).isNull();
         assertThat(entries()).hasSize(2);
+    }
+
+    @Test
+    void removesViewsWhoseLatestChangeIsOlderThanTheRetention() {
+        publish(succeeded(1, "w1", at(1), at(2)));
+        TaskResult recent = new TaskResult(
+                "task-2",
+                "echo",
+                TaskStatus.RUNNING,
+                1,
+                "w1",
+                T0,
+                T0.plus(Duration.ofDays(3)),
+                null,
+                T0.plus(Duration.ofDays(3)),
+                null,
+                null);
+        driver.advanceWallClockTime(Duration.ofDays(3));
+        publish(recent);
+
+        // 7 days and 1 hour after T0: task-1 (last change at T0 + 2 s) is past the retention
+        driver.advanceWallClockTime(Duration.ofDays(4).plusHours(1));
+        assertThat(view(ID)).isNull();
+        assertThat(view("task-2")).isEqualTo(recent);
+
+        driver.advanceWallClockTime(Duration.ofDays(3));
+        assertThat(entries()).isEmpty();
+    }
+
+    @Test
+    void aRemovalIsATombstoneOnTheChangelogSoARestoreDoesNotBringItBack() {
+        publish(succeeded(1, "w1", at(1), at(2)));
+        driver.advanceWallClockTime(RETENTION.plusHours(1));
+
+        var changelog = driver.createOutputTopic(
+                "status-topology-test-" + StatusTopology.STATUS_STORE + "-changelog",
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
+        List<KeyValue<String, byte[]>> records = changelog.readKeyValuesToList();
+        assertThat(records).extracting(kv -> kv.key).containsExactly(ID, ID);
+        assertThat(records.getLast().value).isNull();
+    }
+
+    @Test
+    void aLateChangeOfAForgottenTaskIsNotStoredAgain() {
+        publish(succeeded(1, "w1", at(1), at(2)));
+        driver.advanceWallClockTime(RETENTION.plusHours(1));
+        assertThat(view(ID)).isNull();
+
+        publish(change(TaskStatus.RUNNING, 1, "w1", at(1), null, at(1), null));
+
+        assertThat(view(ID)).isNull();
+        assertThat(entries()).isEmpty();
+    }
+
+    @Test
+    void aViewWithinTheRetentionStays() {
+        publish(succeeded(1, "w1", at(1), at(2)));
+        driver.advanceWallClockTime(RETENTION.minusMinutes(1));
+
+        assertThat(view(ID).status()).isEqualTo(TaskStatus.SUCCEEDED);
+    }
+
+    @Test
+    void sweepsOftenEnoughForShortAndLongRetentions() {
+        assertThat(io.conveyor.rollups.internal.StatusTableProcessor.sweepInterval(Duration.ofSeconds(5)))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(io.conveyor.rollups.internal.StatusTableProcessor.sweepInterval(Duration.ofMinutes(10)))
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(io.conveyor.rollups.internal.StatusTableProcessor.sweepInterval(Duration.ofDays(7)))
+                .isEqualTo(Duration.ofHours(1));
     }
 
     private void publish(TaskResult change) {
