@@ -156,6 +156,28 @@ public final class ConveyorConfig {
             "rollup.state.dir",
             "Folder for the rollups' local state stores",
             Path.of(System.getProperty("java.io.tmpdir"), "conveyor-streams").toString());
+    public static final Setting<Long> ROLLUP_STATUS_RETENTION_MS = Setting.longAtLeast(
+            "rollup.status.retention.ms",
+            "How long the status table keeps a task after its latest change; then GET /v1/tasks/{id} answers 404",
+            604_800_000,
+            1_000);
+    public static final Setting<String> ROLLUP_ADVERTISED_URL = new Setting<>(
+            "rollup.advertised.url",
+            "http://host[:port] at which other rollup instances reach this one's HTTP server (Kafka Streams"
+                    + " application.server); without a port, the port the HTTP server listens on",
+            null,
+            text -> httpUrl(text, false, false));
+    public static final Setting<Long> ROLLUP_LOOKUP_TIMEOUT_MS = Setting.longAtLeast(
+            "rollup.lookup.timeout.ms",
+            "How long a lookup forwarded to the rollup instance that holds the task may take; then 503",
+            2_000,
+            1);
+    public static final Setting<String> API_STATUS_URL = new Setting<>(
+            "api.status.url",
+            "http://host:port of a rollup instance (or a service in front of them) that `conveyor api` forwards"
+                    + " GET /v1/tasks/{id} to",
+            null,
+            text -> httpUrl(text, true, true));
 
     /** Every Conveyor setting, in the order the README lists them. */
     public static final List<Setting<?>> SETTINGS = List.of(
@@ -187,10 +209,39 @@ public final class ConveyorConfig {
             WORKER_SHUTDOWN_TIMEOUT_MS,
             WORKER_REVOKE_TIMEOUT_MS,
             ROLLUP_APPLICATION_ID,
-            ROLLUP_STATE_DIR);
+            ROLLUP_STATE_DIR,
+            ROLLUP_STATUS_RETENTION_MS,
+            ROLLUP_ADVERTISED_URL,
+            ROLLUP_LOOKUP_TIMEOUT_MS,
+            API_STATUS_URL);
 
     private final Map<String, Object> values;
     private final Map<String, String> kafka;
+
+    /** An http(s) URL of a host with an optional port and no path, without the trailing slash. */
+    private static String httpUrl(String text, boolean portRequired, boolean httpsAllowed) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("must be a URL like http://rollup-1:8080 (" + e.getMessage() + ")");
+        }
+        boolean http = "http".equals(uri.getScheme()) || (httpsAllowed && "https".equals(uri.getScheme()));
+        boolean bare = (uri.getRawPath() == null
+                        || uri.getRawPath().isEmpty()
+                        || uri.getRawPath().equals("/"))
+                && uri.getRawQuery() == null
+                && uri.getRawFragment() == null;
+        if (!http || uri.getHost() == null || !bare || (portRequired && uri.getPort() < 0)) {
+            throw new IllegalArgumentException("must be a URL like http://rollup-1:8080 ("
+                    + (httpsAllowed ? "http or https" : "http")
+                    + ", host"
+                    + (portRequired ? ", port" : " and optional port")
+                    + ", no path)");
+        }
+        String url = uri.toString();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
 
     private static Map<String, Integer> typeLimits(String text) {
         Map<String, Integer> limits = new TreeMap<>();
