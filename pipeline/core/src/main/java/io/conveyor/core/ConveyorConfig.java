@@ -2,6 +2,7 @@ package io.conveyor.core;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -148,6 +149,22 @@ public final class ConveyorConfig {
             "How long a worker lets running tasks of revoked partitions finish before it commits",
             3_000,
             0);
+    public static final Setting<List<Duration>> ROLLUP_WINDOWS = new Setting<>(
+            "rollup.windows",
+            "Sizes of the tumbling windows the rollups keep per task type (ms, s, m or h), e.g. 10s,1m",
+            "10s,1m",
+            ConveyorConfig::windowSizes);
+    public static final Setting<Long> ROLLUP_GRACE_MS = Setting.longAtLeast(
+            "rollup.grace.ms",
+            "How long after its end a window still takes late results; then it is emitted once and later ones are"
+                    + " dropped",
+            5_000,
+            0);
+    public static final Setting<Long> ROLLUP_PUNCTUATE_INTERVAL_MS = Setting.longAtLeast(
+            "rollup.punctuate.interval.ms",
+            "How often the rollups look for windows to close, also when no results arrive (wall clock)",
+            1_000,
+            10);
     public static final Setting<String> ROLLUP_APPLICATION_ID = Setting.text(
             "rollup.application.id",
             "Kafka Streams application id of the rollups (also their consumer group)",
@@ -208,6 +225,9 @@ public final class ConveyorConfig {
             WORKER_RETRY_BACKOFF_MAX_MS,
             WORKER_SHUTDOWN_TIMEOUT_MS,
             WORKER_REVOKE_TIMEOUT_MS,
+            ROLLUP_WINDOWS,
+            ROLLUP_GRACE_MS,
+            ROLLUP_PUNCTUATE_INTERVAL_MS,
             ROLLUP_APPLICATION_ID,
             ROLLUP_STATE_DIR,
             ROLLUP_STATUS_RETENTION_MS,
@@ -241,6 +261,33 @@ public final class ConveyorConfig {
         }
         String url = uri.toString();
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Most window sizes {@link #ROLLUP_WINDOWS} may list. */
+    public static final int MAX_ROLLUP_WINDOWS = 4;
+
+    private static List<Duration> windowSizes(String text) {
+        java.util.TreeSet<Duration> sizes = new java.util.TreeSet<>();
+        for (String part : text.split(",")) {
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(part.trim());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw new IllegalArgumentException(
+                        "must be a list of window sizes like 10s,1m (a positive number with ms, s, m or h)");
+            }
+            long n = Long.parseLong(m.group(1));
+            sizes.add(
+                    switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        default -> Duration.ofHours(n);
+                    });
+        }
+        if (sizes.isEmpty() || sizes.size() > MAX_ROLLUP_WINDOWS) {
+            throw new IllegalArgumentException("must list 1 to " + MAX_ROLLUP_WINDOWS + " window sizes like 10s,1m");
+        }
+        return List.copyOf(sizes);
     }
 
     private static Map<String, Integer> typeLimits(String text) {

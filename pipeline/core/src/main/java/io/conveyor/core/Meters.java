@@ -140,6 +140,88 @@ public final class Meters {
             "Tasks per POST /v1/tasks/batch request",
             List.of());
 
+    public static final MeterSpec ROLLUP_TASKS = new MeterSpec(
+            "conveyor.rollup.tasks",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Tasks that reached a terminal status in the last closed rollup window",
+            List.of("type", "status", "window"));
+    public static final MeterSpec ROLLUP_RETRIES = new MeterSpec(
+            "conveyor.rollup.retries",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Failed attempts that were retried (RETRYING results) in the last closed rollup window",
+            List.of("type", "window"));
+    public static final MeterSpec ROLLUP_DEAD_LETTERS = new MeterSpec(
+            "conveyor.rollup.dead.letters",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Tasks dead-lettered (FAILED) in the last closed rollup window",
+            List.of("type", "window"));
+    public static final MeterSpec ROLLUP_THROUGHPUT = new MeterSpec(
+            "conveyor.rollup.throughput",
+            MeterSpec.Type.GAUGE,
+            "tasks_per_second",
+            "Terminal tasks per second over the last closed rollup window",
+            List.of("type", "window"));
+    public static final MeterSpec ROLLUP_LATENCY = new MeterSpec(
+            "conveyor.rollup.latency",
+            MeterSpec.Type.GAUGE,
+            "seconds",
+            "Latency quantile (0.5, 0.9, 0.99, 0.999) of the tasks finished in the last closed rollup window, by"
+                    + " phase (end_to_end, queue_wait, run)",
+            List.of("type", "window", "phase", "quantile"));
+    public static final MeterSpec ROLLUP_LATENCY_MAX = new MeterSpec(
+            "conveyor.rollup.latency.max",
+            MeterSpec.Type.GAUGE,
+            "seconds",
+            "Longest latency of the tasks finished in the last closed rollup window, by phase",
+            List.of("type", "window", "phase"));
+    public static final MeterSpec ROLLUP_ARRIVAL_RATE = new MeterSpec(
+            "conveyor.rollup.arrival.rate",
+            MeterSpec.Type.GAUGE,
+            "per_second",
+            "Capacity hint: tasks arriving per second (all types, last closed window of the smallest size)",
+            List.of());
+    public static final MeterSpec ROLLUP_COMPLETION_RATE = new MeterSpec(
+            "conveyor.rollup.completion.rate",
+            MeterSpec.Type.GAUGE,
+            "per_second",
+            "Capacity hint: tasks reaching a terminal status per second (same window)",
+            List.of());
+    public static final MeterSpec ROLLUP_BACKLOG = new MeterSpec(
+            "conveyor.rollup.backlog",
+            MeterSpec.Type.GAUGE,
+            "tasks",
+            "Capacity hint: task records the worker group has not consumed yet (lag on the task and retry topics);"
+                    + " NaN when unknown",
+            List.of());
+    public static final MeterSpec ROLLUP_RECOMMENDED_WORKERS = new MeterSpec(
+            "conveyor.rollup.recommended.workers",
+            MeterSpec.Type.GAUGE,
+            null,
+            "Capacity hint: workers the current load needs by Little's law, ceil(arrival rate x mean run time /"
+                    + " worker.concurrency)",
+            List.of());
+    public static final MeterSpec ROLLUP_DRAIN = new MeterSpec(
+            "conveyor.rollup.drain",
+            MeterSpec.Type.GAUGE,
+            "seconds",
+            "Capacity hint: backlog / (completion rate - arrival rate); +Inf when the backlog does not shrink",
+            List.of());
+    public static final MeterSpec ROLLUP_LATE_RECORDS = new MeterSpec(
+            "conveyor.rollup.late.records",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Results that arrived after their window ended but within the grace, and were counted",
+            List.of("window"));
+    public static final MeterSpec ROLLUP_DROPPED_RECORDS = new MeterSpec(
+            "conveyor.rollup.dropped.records",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Results that arrived after their window closed (end + grace), and were not counted",
+            List.of("window"));
+
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -163,7 +245,20 @@ public final class Meters {
             API_BUFFERED,
             API_PRESSURE,
             API_SHEDDING,
-            API_BATCH_SIZE);
+            API_BATCH_SIZE,
+            ROLLUP_TASKS,
+            ROLLUP_RETRIES,
+            ROLLUP_DEAD_LETTERS,
+            ROLLUP_THROUGHPUT,
+            ROLLUP_LATENCY,
+            ROLLUP_LATENCY_MAX,
+            ROLLUP_ARRIVAL_RATE,
+            ROLLUP_COMPLETION_RATE,
+            ROLLUP_BACKLOG,
+            ROLLUP_RECOMMENDED_WORKERS,
+            ROLLUP_DRAIN,
+            ROLLUP_LATE_RECORDS,
+            ROLLUP_DROPPED_RECORDS);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {
