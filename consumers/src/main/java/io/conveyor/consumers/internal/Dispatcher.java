@@ -34,7 +34,11 @@ final class Dispatcher {
     /** How far into a priority's queue the dispatcher looks for an eligible record. */
     private static final int SCAN_LIMIT = 256;
 
-    /** One record in the queue or running. {@code done} completes when its writes are acked. */
+    /**
+     * One record in the queue or running. {@code task} is null until the record is decoded on its
+     * attempt thread, unless {@link Intake} had to read it first. {@code done} completes when its
+     * writes are acked.
+     */
     record Item(
             Task task,
             ConsumerRecord<byte[], byte[]> origin,
@@ -43,6 +47,10 @@ final class Dispatcher {
             CompletableFuture<Disposition> done) {
         TopicPartition partition() {
             return new TopicPartition(origin.topic(), origin.partition());
+        }
+
+        String type() {
+            return task == null ? null : task.type();
         }
 
         // identity: an item is one read of one record; hashing the task would hash its payload
@@ -57,8 +65,9 @@ final class Dispatcher {
         }
     }
 
-    /** Runs one attempt on the calling thread; returns the future of its writes. */
+    /** Runs one record on the calling thread; returns the future of its writes. */
     interface Runner {
+        /** {@code task} is the record's decoded task, or null if nobody has decoded it yet. */
         CompletableFuture<Disposition> run(Task task, ConsumerRecord<byte[], byte[]> origin);
     }
 
@@ -85,7 +94,10 @@ final class Dispatcher {
         }
     }
 
-    /** Queues a record's attempt; the future completes when everything it wrote is acked. */
+    /**
+     * Queues a record's attempt; the future completes when everything it wrote is acked. {@code
+     * task} may be null (see {@link Item}), except when per-type limits are set.
+     */
     CompletableFuture<Disposition> enqueue(Task task, ConsumerRecord<byte[], byte[]> origin, Priority priority) {
         ByteBuffer key = orderByKey && origin.key() != null ? ByteBuffer.wrap(origin.key()) : null;
         Item item = new Item(task, origin, priority, key, new CompletableFuture<>());
@@ -100,6 +112,11 @@ final class Dispatcher {
         }
         ready.forEach(this::start);
         return item.done();
+    }
+
+    /** Whether records must be decoded before they are queued (per-type limits need the type). */
+    boolean needsTypes() {
+        return !typeLimits.isEmpty();
     }
 
     /** Records of this priority waiting for a slot. */
@@ -176,7 +193,9 @@ final class Dispatcher {
         lock.lock();
         try {
             running.remove(item);
-            runningByType.merge(item.task().type(), -1, (a, b) -> a + b == 0 ? null : a + b);
+            if (item.type() != null) {
+                runningByType.merge(item.type(), -1, (a, b) -> a + b == 0 ? null : a + b);
+            }
             if (item.key() != null) {
                 busyKeys.remove(item.key());
             }
@@ -200,7 +219,9 @@ final class Dispatcher {
                     it.remove();
                     waiting.decrementAndGet(p.ordinal());
                     running.add(item);
-                    runningByType.merge(item.task().type(), 1, Integer::sum);
+                    if (item.type() != null) {
+                        runningByType.merge(item.type(), 1, Integer::sum);
+                    }
                     if (item.key() != null) {
                         busyKeys.add(item.key());
                     }
@@ -214,9 +235,11 @@ final class Dispatcher {
     }
 
     private boolean eligible(Item item) {
-        Integer limit = typeLimits.get(item.task().type());
-        if (limit != null && runningByType.getOrDefault(item.task().type(), 0) >= limit) {
-            return false;
+        if (!typeLimits.isEmpty()) {
+            Integer limit = typeLimits.get(item.type());
+            if (limit != null && runningByType.getOrDefault(item.type(), 0) >= limit) {
+                return false;
+            }
         }
         return item.key() == null || !busyKeys.contains(item.key());
     }

@@ -83,12 +83,13 @@ public final class WorkerRuntime implements Worker {
         Cancellations cancellations = new Cancellations(clock, Duration.ofDays(1));
         AttemptRunner runner =
                 new AttemptRunner(handlers, publisher, cancellations, timeouts, backoff, clock, id, metrics);
+        RecordRunner records = new RecordRunner(runner, publisher, codec, config.topics(), clock, metrics, id);
         this.dispatcher = new Dispatcher(
                 config.get(ConveyorConfig.WORKER_CONCURRENCY),
                 config.get(ConveyorConfig.WORKER_TYPE_CONCURRENCY),
                 config.get(ConveyorConfig.WORKER_ORDERING).equals("key"),
-                runner::run);
-        Intake intake = new Intake(dispatcher, publisher, codec, config.topics(), clock, metrics, id);
+                records::run);
+        Intake intake = new Intake(dispatcher, records, config.topics(), dispatcher.needsTypes());
         List<String> groupTopics =
                 new ArrayList<>(shareMode ? List.of() : config.topics().taskTopics());
         groupTopics.add(config.topics().retry());
