@@ -1,0 +1,109 @@
+package io.conveyor.rollups;
+
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Meters;
+import io.conveyor.core.TaskCodec;
+import io.conveyor.core.TaskResult;
+import io.conveyor.core.Topics;
+import io.conveyor.rollups.internal.Observation;
+import io.conveyor.rollups.internal.WindowProcessor;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The windowed rollups: tumbling windows per task type (sizes {@code rollup.windows}, grace {@code
+ * rollup.grace.ms}) over {@code conveyor.results}, each emitted once, when it closes, to {@code
+ * conveyor.rollups} as a {@link RollupWindow} (JSON, keyed by type).
+ *
+ * <p>Shape: results → {@link Observation} (only results that add something) → repartitioned by
+ * type through the internal topic {@code <application.id>-rollup-observations-repartition}, so
+ * that each type's windows are complete in one task → {@link WindowProcessor} with the store
+ * {@link #STORE} → {@code conveyor.rollups}.
+ */
+public final class WindowTopology {
+    /** The state store of the open windows. */
+    public static final String STORE = "rollup-windows";
+
+    private WindowTopology() {}
+
+    /**
+     * What the windows need.
+     *
+     * @param sizes window sizes, smallest first
+     * @param grace how long after its end a window takes late results
+     * @param punctuate how often windows are closed by the wall clock
+     * @param registry where the late and dropped counters go
+     */
+    public record Settings(List<Duration> sizes, Duration grace, Duration punctuate, MeterRegistry registry) {
+        public Settings {
+            sizes = sizes.stream().sorted().toList();
+            Objects.requireNonNull(grace, "grace");
+            Objects.requireNonNull(punctuate, "punctuate");
+            Objects.requireNonNull(registry, "registry");
+        }
+
+        public static Settings from(ConveyorConfig config, MeterRegistry registry) {
+            return new Settings(
+                    config.get(ConveyorConfig.ROLLUP_WINDOWS),
+                    Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_GRACE_MS)),
+                    Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_PUNCTUATE_INTERVAL_MS)),
+                    registry);
+        }
+    }
+
+    /** The windows alone over {@code <prefix>.results} (for tests; the rollups use {@link #addTo}). */
+    public static Topology build(Topics topics, TaskCodec codec, Settings settings) {
+        StreamsBuilder builder = new StreamsBuilder();
+        addTo(builder, StatusTopology.results(builder, topics, codec), topics, settings);
+        return builder.build();
+    }
+
+    /** Adds the windows, fed by {@code results}, to {@code builder}. */
+    public static void addTo(
+            StreamsBuilder builder, KStream<String, TaskResult> results, Topics topics, Settings settings) {
+        List<Duration> sizes = settings.sizes();
+        Counter[] late = new Counter[sizes.size()];
+        Counter[] dropped = new Counter[sizes.size()];
+        for (int i = 0; i < sizes.size(); i++) {
+            String label = RollupWindow.label(sizes.get(i));
+            late[i] = Meters.counter(settings.registry(), Meters.ROLLUP_LATE_RECORDS, label);
+            dropped[i] = Meters.counter(settings.registry(), Meters.ROLLUP_DROPPED_RECORDS, label);
+        }
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
+                        .withCachingEnabled());
+        results.flatMap(
+                        (id, result) -> {
+                            Observation o = Observation.of(result);
+                            return o == null ? List.of() : List.of(KeyValue.pair(o.type(), o));
+                        },
+                        Named.as("rollup-observe"))
+                .repartition(
+                        Repartitioned.with(Serdes.String(), Observation.serde()).withName("rollup-observations"))
+                .process(
+                        () -> new WindowProcessor(STORE, sizes, settings.grace(), settings.punctuate(), late, dropped),
+                        Named.as("rollup-windows"),
+                        STORE)
+                .to(topics.rollups(), Produced.with(Serdes.String(), serde()).withName("rollup-emit"));
+    }
+
+    /** {@link RollupWindow} as the JSON of {@code conveyor.rollups}. */
+    public static Serde<RollupWindow> serde() {
+        return Serdes.serdeFrom(
+                (topic, w) -> w == null ? null : w.encode(),
+                (topic, bytes) -> bytes == null ? null : RollupWindow.decode(bytes));
+    }
+}

@@ -1,0 +1,122 @@
+package io.conveyor.rollups.internal;
+
+import io.conveyor.core.TaskResult;
+import io.conveyor.core.TaskStatus;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * What one result adds to the windows of its task type, small enough to repartition by type
+ * cheaply: the status it counts under, its event time and its latencies in microseconds (-1 when a
+ * phase does not apply).
+ *
+ * <p>Which results count: terminal ones (counts, latencies; {@code FAILED} also as a dead letter),
+ * {@code RETRYING} (a retry), and arrivals: {@code QUEUED} (the API writes one per accepted task),
+ * and the first {@code RUNNING} of a task written straight to a task topic without an id (its id is
+ * derived, {@code <topic>-<partition>-<offset>}; such tasks have no {@code QUEUED}). Other {@code
+ * RUNNING} results add nothing and are not observed.
+ *
+ * <p>Event time: {@code finishedAt} for terminal and retried results, {@code submittedAt} for
+ * {@code QUEUED}, {@code startedAt} for {@code RUNNING}; {@code updatedAt} when those are missing.
+ */
+public record Observation(
+        String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs) {
+    private static final byte VERSION = 1;
+    private static final Pattern DERIVED_ID = Pattern.compile(".+\\.tasks\\.(high|normal|low)-\\d+-\\d+");
+
+    /** Whether this observation is an arrival (a {@code QUEUED}, or the first start of a task that had none). */
+    public boolean arrival() {
+        return status == TaskStatus.QUEUED || status == TaskStatus.RUNNING;
+    }
+
+    /** What {@code result} adds to the windows, or null when it adds nothing. */
+    public static Observation of(TaskResult r) {
+        return switch (r.status()) {
+            case QUEUED -> new Observation(r.type(), r.status(), millis(r.submittedAt(), r), -1, -1, -1);
+            case RUNNING ->
+                r.attempt() <= 1 && DERIVED_ID.matcher(r.taskId()).matches()
+                        ? new Observation(r.type(), r.status(), millis(r.startedAt(), r), -1, -1, -1)
+                        : null;
+            case RETRYING -> new Observation(r.type(), r.status(), millis(r.finishedAt(), r), -1, -1, -1);
+            case SUCCEEDED, FAILED, CANCELLED ->
+                new Observation(
+                        r.type(),
+                        r.status(),
+                        millis(r.finishedAt(), r),
+                        micros(r.submittedAt(), r.finishedAt()),
+                        micros(r.submittedAt(), r.startedAt()),
+                        micros(r.startedAt(), r.finishedAt()));
+        };
+    }
+
+    private static long millis(Instant preferred, TaskResult r) {
+        return Math.max(0, (preferred != null ? preferred : r.updatedAt()).toEpochMilli());
+    }
+
+    /** Microseconds from {@code from} to {@code to}; 0 when clocks disagree; -1 when either is missing. */
+    static long micros(Instant from, Instant to) {
+        if (from == null || to == null) {
+            return -1;
+        }
+        Duration d = Duration.between(from, to);
+        if (d.isNegative()) {
+            return 0;
+        }
+        try {
+            return d.toNanos() / 1_000;
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    /** The binary form: version, status code, event time, three latencies, type (UTF-8). */
+    public byte[] encode() {
+        byte[] typeBytes = type.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + 4 * Long.BYTES + typeBytes.length)
+                .put(VERSION)
+                .put((byte) status.code())
+                .putLong(eventTimeMs)
+                .putLong(endToEndUs)
+                .putLong(queueWaitUs)
+                .putLong(runUs)
+                .put(typeBytes)
+                .array();
+    }
+
+    public static Observation decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte version = b.get();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unknown observation version " + version);
+        }
+        TaskStatus status = statusOf(b.get());
+        long eventTime = b.getLong();
+        long e2e = b.getLong();
+        long wait = b.getLong();
+        long run = b.getLong();
+        String type = new String(bytes, b.position(), b.remaining(), StandardCharsets.UTF_8);
+        return new Observation(type, status, eventTime, e2e, wait, run);
+    }
+
+    private static TaskStatus statusOf(int code) {
+        for (TaskStatus s : TaskStatus.values()) {
+            if (s.code() == code) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown status code " + code);
+    }
+
+    public static Serde<Observation> serde() {
+        Serializer<Observation> ser = (topic, o) -> o == null ? null : o.encode();
+        Deserializer<Observation> de = (topic, bytes) -> bytes == null ? null : decode(bytes);
+        return Serdes.serdeFrom(ser, de);
+    }
+}
