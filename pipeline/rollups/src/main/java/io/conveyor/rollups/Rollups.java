@@ -6,8 +6,13 @@ import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatusLookup;
+import io.conveyor.rollups.internal.KeyRouter;
+import io.conveyor.rollups.internal.PeerClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
@@ -15,56 +20,123 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiFunction;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The rollup role: a Kafka Streams application (exactly-once) that keeps the task-status table.
+ * Several instances with one application id share the partitions of {@code conveyor.results};
+ * {@link #statusLookup()} finds a task on whichever instance holds it (each instance advertises
+ * its HTTP server as {@code application.server}, see {@code rollup.advertised.url}).
  *
- * <p>Threads: Kafka Streams runs its own {@code <application.id>-StreamThread-N} threads;
- * lookups read the local store on virtual threads so callers (the HTTP event loop) never block.
+ * <p>Life: {@link #create} (lookups answer "starting"), then {@link #start(int)} once the HTTP port
+ * is known; or {@link #start(ConveyorConfig, MeterRegistry)} for both when the port is fixed.
+ *
+ * <p>Threads: Kafka Streams runs its own {@code <application.id>-StreamThread-N} threads; lookups
+ * read the local store or call another instance on virtual threads ({@code conveyor-lookup-N}), so
+ * callers (the HTTP event loop) never block. {@link #start(int)} and {@link #close()} are called
+ * once each, from any thread.
  */
 public final class Rollups implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Rollups.class);
 
-    private final KafkaStreams streams;
-    private final KafkaStreamsMetrics metrics;
+    private final ConveyorConfig config;
+    private final MeterRegistry registry;
+    private final TaskCodec codec = new TaskCodec();
+    private final PeerClient peers;
     private final ExecutorService lookups = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("conveyor-lookup-", 0).factory());
+    private volatile Started started;
 
-    private Rollups(KafkaStreams streams, KafkaStreamsMetrics metrics) {
-        this.streams = streams;
-        this.metrics = metrics;
+    private record Started(KafkaStreams streams, KafkaStreamsMetrics metrics, KeyRouter router, HostInfo self) {}
+
+    private Rollups(ConveyorConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.peers = new PeerClient(codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)));
     }
 
-    /** Starts the rollups; they become queryable once the streams reach RUNNING. */
+    /** Starts the rollups advertising {@code http.port}; they become queryable once RUNNING. */
     public static Rollups start(ConveyorConfig config, MeterRegistry registry) {
-        TaskCodec codec = new TaskCodec();
-        KafkaStreams streams = new KafkaStreams(StatusTopology.build(config.topics(), codec), properties(config));
+        Rollups rollups = create(config, registry);
+        rollups.start(config.get(ConveyorConfig.HTTP_PORT));
+        return rollups;
+    }
+
+    /** Rollups not started yet: lookups answer unavailable until {@link #start(int)}. */
+    public static Rollups create(ConveyorConfig config, MeterRegistry registry) {
+        return new Rollups(config, registry);
+    }
+
+    /**
+     * Starts the streams, advertising this process's HTTP server, which listens on {@code httpPort},
+     * to the other instances.
+     */
+    public synchronized void start(int httpPort) {
+        if (started != null) {
+            throw new IllegalStateException("the rollups are already started");
+        }
+        HostInfo self = advertised(config, httpPort);
+        KafkaStreams streams = new KafkaStreams(topology(config, codec), properties(config, self));
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Rollup stream thread failed; replacing it", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-                    .REPLACE_THREAD;
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
         metrics.bindTo(registry);
         streams.start();
-        log.info("Rollups started (application id {})", config.get(ConveyorConfig.ROLLUP_APPLICATION_ID));
-        return new Rollups(streams, metrics);
+        started = new Started(streams, metrics, new KeyRouter(streams, StatusTopology.STATUS_STORE, self, peers), self);
+        log.info(
+                "Rollups started (application id {}, reachable for lookups at {}:{})",
+                config.get(ConveyorConfig.ROLLUP_APPLICATION_ID),
+                self.host(),
+                self.port());
     }
 
-    static Properties properties(ConveyorConfig config) {
+    /** Everything the rollups compute, in one topology (a topology reads conveyor.results once). */
+    static Topology topology(ConveyorConfig config, TaskCodec codec) {
+        StreamsBuilder builder = new StreamsBuilder();
+        var results = StatusTopology.results(builder, config.topics(), codec);
+        StatusTopology.addTo(
+                builder, results, codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)));
+        return builder.build();
+    }
+
+    /** The host and port other instances reach this one's HTTP server at. */
+    static HostInfo advertised(ConveyorConfig config, int httpPort) {
+        String url = config.get(ConveyorConfig.ROLLUP_ADVERTISED_URL);
+        if (url == null) {
+            return new HostInfo(localHostName(), httpPort);
+        }
+        URI uri = URI.create(url);
+        return new HostInfo(uri.getHost(), uri.getPort() >= 0 ? uri.getPort() : httpPort);
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(
+                    "could not find this machine's host name (" + e.getMessage()
+                            + "); set rollup.advertised.url to the URL other rollup instances reach this one at",
+                    e);
+        }
+    }
+
+    static Properties properties(ConveyorConfig config, HostInfo self) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConveyorConfig.ROLLUP_APPLICATION_ID));
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConveyorConfig.ROLLUP_STATE_DIR));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         props.putAll(config.kafkaProperties(KafkaClientKind.STREAMS));
         return props;
@@ -72,41 +144,57 @@ public final class Rollups implements AutoCloseable {
 
     /** Whether the streams are running (and so the status table answers). */
     public boolean isRunning() {
-        return streams.state() == KafkaStreams.State.RUNNING;
+        return state() == KafkaStreams.State.RUNNING;
     }
 
+    /** The streams' state; CREATED until {@link #start(int)}. */
     public KafkaStreams.State state() {
-        return streams.state();
+        Started s = started;
+        return s == null ? KafkaStreams.State.CREATED : s.streams().state();
     }
 
-    /** Lookups against this instance's status table. */
+    /** The streams, once started (for tests and diagnostics); empty before. */
+    public Optional<KafkaStreams> streams() {
+        Started s = started;
+        return s == null ? Optional.empty() : Optional.of(s.streams());
+    }
+
+    /** Lookups of any task: from this instance's table or the instance that holds the task. */
     public TaskStatusLookup statusLookup() {
-        return this::find;
+        return id -> find(id, KeyRouter::find);
     }
 
-    private CompletionStage<Optional<TaskResult>> find(String taskId) {
+    /**
+     * Lookups in this instance's own partitions only (active or standby), never forwarded: what
+     * other instances ask over {@code GET /internal/v1/tasks/{id}?local=true}.
+     */
+    public TaskStatusLookup localLookup() {
+        return id -> find(id, KeyRouter::findLocal);
+    }
+
+    private CompletionStage<Optional<TaskResult>> find(
+            String taskId, BiFunction<KeyRouter, String, Optional<TaskResult>> how) {
         return CompletableFuture.supplyAsync(
                 () -> {
-                    try {
-                        ReadOnlyKeyValueStore<String, TaskResult> store =
-                                streams.store(StoreQueryParameters.fromNameAndType(
-                                        StatusTopology.STATUS_STORE, QueryableStoreTypes.keyValueStore()));
-                        return Optional.ofNullable(store.get(taskId));
-                    } catch (InvalidStateStoreException e) {
+                    Started s = started;
+                    if (s == null) {
                         throw new StatusUnavailableException(
-                                "the task-status table is not available yet (rollups are " + streams.state()
-                                        + "); retry shortly",
-                                e);
+                                "the task-status table is not available yet (rollups are starting); retry shortly");
                     }
+                    return how.apply(s.router(), taskId);
                 },
                 lookups);
     }
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(5));
-        metrics.close();
+        Started s = started;
+        if (s != null) {
+            s.streams().close(Duration.ofSeconds(5));
+            s.metrics().close();
+        }
         lookups.shutdown();
+        peers.close();
         log.info("Rollups stopped");
     }
 }
