@@ -9,6 +9,7 @@ import io.conveyor.producers.internal.Admission;
 import io.conveyor.producers.internal.Gate;
 import io.conveyor.producers.internal.HttpErrors;
 import io.conveyor.producers.internal.Idempotency;
+import io.conveyor.producers.internal.InternalRoutes;
 import io.conveyor.producers.internal.KafkaSubmitter;
 import io.conveyor.producers.internal.OpsRoutes;
 import io.conveyor.producers.internal.RateLimiter;
@@ -150,6 +151,8 @@ public final class ApiServer implements AutoCloseable {
         private final List<HealthCheck> checks = new ArrayList<>();
         private boolean acceptTasks;
         private TaskStatusLookup lookup;
+        private TaskStatusLookup internalRouted;
+        private TaskStatusLookup internalLocal;
         private VertxOptions vertxOptions = new VertxOptions();
         private Clock clock = Clock.systemUTC();
 
@@ -167,6 +170,17 @@ public final class ApiServer implements AutoCloseable {
         /** Serve {@code GET /v1/tasks/{id}} from this lookup. */
         public Builder lookup(TaskStatusLookup lookup) {
             this.lookup = lookup;
+            return this;
+        }
+
+        /**
+         * Serve {@code GET /internal/v1/tasks/{id}} for other Conveyor processes: {@code routed}
+         * finds a task wherever it lives, {@code local} (asked with {@code ?local=true}) reads only
+         * this process's own partitions and never forwards.
+         */
+        public Builder internalLookups(TaskStatusLookup routed, TaskStatusLookup local) {
+            this.internalRouted = routed;
+            this.internalLocal = local;
             return this;
         }
 
@@ -247,6 +261,9 @@ public final class ApiServer implements AutoCloseable {
                             .mount(router);
                 }
                 new TaskRoutes(codec, submissions, gate, statuses).mount(router);
+                if (internalRouted != null) {
+                    new InternalRoutes(codec, internalRouted, internalLocal).mount(router);
+                }
                 errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);
