@@ -14,12 +14,62 @@ import org.HdrHistogram.Histogram;
 /**
  * An open-loop load generator: requests leave on a fixed schedule whatever the answers do (over
  * up to 64 connections, queueing in the client beyond), and each latency counts from the moment
- * its request was due, so a stall is not hidden (no coordinated omission).
+ * its request was due, so a stall is not hidden (no coordinated omission). {@link #runInOwnJvm}
+ * runs it in a JVM of its own, so its collector and scheduling stay out of the server's figures.
  */
 final class OpenLoop {
     private OpenLoop() {}
 
-    record Result(double rate, long sent, long failed, double p50Millis, double p99Millis) {}
+    /** @param slowSeconds the seconds of the run whose slowest answer took over 20 ms */
+    record Result(double rate, long sent, long failed, double p50Millis, double p99Millis, String slowSeconds) {}
+
+    /** {@code OpenLoop PORT RATE SECONDS}: runs {@link ApiBench#TASK} and prints one result line. */
+    public static void main(String[] args) throws Exception {
+        Result r =
+                run(Integer.parseInt(args[0]), ApiBench.TASK, Double.parseDouble(args[1]), Integer.parseInt(args[2]));
+        System.out.printf(
+                java.util.Locale.ROOT,
+                "RESULT %f %d %d %f %f %s%n",
+                r.rate(),
+                r.sent(),
+                r.failed(),
+                r.p50Millis(),
+                r.p99Millis(),
+                r.slowSeconds().isEmpty() ? "-" : r.slowSeconds());
+    }
+
+    static Result runInOwnJvm(int port, double rate, int seconds) throws Exception {
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(
+                        javaCommand,
+                        "-Xms256m",
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        OpenLoop.class.getName(),
+                        String.valueOf(port),
+                        String.valueOf(rate),
+                        String.valueOf(seconds))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("the open-loop generator failed:\n" + out);
+        }
+        for (String line : out.lines().toList()) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.split(" ");
+                return new Result(
+                        Double.parseDouble(f[1]),
+                        Long.parseLong(f[2]),
+                        Long.parseLong(f[3]),
+                        Double.parseDouble(f[4]),
+                        Double.parseDouble(f[5]),
+                        f[6].equals("-") ? "" : f[6]);
+            }
+        }
+        throw new IllegalStateException("no result from the open-loop generator:\n" + out);
+    }
 
     static Result run(int port, String body, double rate, int seconds) throws Exception {
         Vertx vertx = Vertx.vertx();
@@ -32,6 +82,7 @@ final class OpenLoop {
                     new PoolOptions().setHttp1MaxSize(ApiBench.CONNECTIONS).setMaxWaitQueueSize(-1));
             Buffer payload = Buffer.buffer(body);
             Histogram latencies = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+            long[] slowestBySecond = new long[seconds + 61];
             long total = (long) (rate * seconds);
             CountDownLatch done = new CountDownLatch((int) total);
             AtomicLong failed = new AtomicLong();
@@ -49,9 +100,12 @@ final class OpenLoop {
                                 if (ar.failed() || ar.result().statusCode() != 202) {
                                     failed.incrementAndGet();
                                 }
+                                long micros =
+                                        Math.min(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - due), 59_000_000);
                                 synchronized (latencies) {
-                                    latencies.recordValue(Math.min(
-                                            TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - due), 59_000_000));
+                                    latencies.recordValue(micros);
+                                    int second = (int) ((due - start) / 1_000_000_000L);
+                                    slowestBySecond[second] = Math.max(slowestBySecond[second], micros);
                                 }
                                 done.countDown();
                             });
@@ -62,12 +116,23 @@ final class OpenLoop {
             });
             done.await(seconds + 60L, TimeUnit.SECONDS);
             synchronized (latencies) {
+                StringBuilder slow = new StringBuilder();
+                for (int i = 0; i < slowestBySecond.length; i++) {
+                    if (slowestBySecond[i] > 20_000) {
+                        slow.append(slow.isEmpty() ? "" : ",")
+                                .append(i)
+                                .append("s:")
+                                .append(slowestBySecond[i] / 1000)
+                                .append("ms");
+                    }
+                }
                 return new Result(
                         rate,
                         total,
                         failed.get() + done.getCount(),
                         latencies.getValueAtPercentile(50) / 1000.0,
-                        latencies.getValueAtPercentile(99) / 1000.0);
+                        latencies.getValueAtPercentile(99) / 1000.0,
+                        slow.toString());
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
