@@ -59,7 +59,7 @@ final class RoleCommands {
         ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
             return Roles.http(
                     node,
-                    ApiServer.builder(config, registry).acceptTasks(),
+                    ApiServer.builder(config, registry).acceptTasks().lookup(Roles.apiLookups(node, config)),
                     List.of(Roles.kafkaReadiness(admin, config)));
         }
     }
@@ -80,7 +80,8 @@ final class RoleCommands {
 
     @Command(
             name = "rollup",
-            description = "Run the rollups (Kafka Streams); serves GET /v1/tasks/{id} from its status table.")
+            description = "Run the rollups (Kafka Streams); serves GET /v1/tasks/{id} from the status table of"
+                    + " whichever rollup instance holds the task.")
     static final class Rollup extends Role {
         @Override
         String name() {
@@ -91,7 +92,8 @@ final class RoleCommands {
         ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
             Rollups rollups = Roles.rollups(node, config, registry);
             List<HealthCheck> checks = List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups));
-            return Roles.http(node, ApiServer.builder(config, registry).lookup(rollups.statusLookup()), checks);
+            return Roles.startRollups(
+                    rollups, Roles.http(node, Roles.lookups(ApiServer.builder(config, registry), rollups), checks));
         }
     }
 }

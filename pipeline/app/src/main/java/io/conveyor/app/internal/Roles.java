@@ -8,6 +8,9 @@ import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.KafkaReadiness;
 import io.conveyor.core.TopicProvisioner;
 import io.conveyor.producers.ApiServer;
+import io.conveyor.core.StatusUnavailableException;
+import io.conveyor.core.TaskStatusLookup;
+import io.conveyor.rollups.RemoteStatusLookup;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -57,8 +60,36 @@ public final class Roles {
         return node.add("worker", Worker.start(config, HandlerRegistry.discover(), registry));
     }
 
+    /**
+     * The rollups, created but not started: {@link #startRollups} starts them once the HTTP server
+     * listens, so that they advertise its actual port to the other rollup instances.
+     */
     public static Rollups rollups(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
-        return node.add("rollups", Rollups.start(config, registry));
+        return node.add("rollups", Rollups.create(config, registry));
+    }
+
+    /** Serve {@code GET /v1/tasks/{id}} and {@code /internal/v1/tasks/{id}} from the rollups. */
+    public static ApiServer.Builder lookups(ApiServer.Builder builder, Rollups rollups) {
+        return builder.lookup(rollups.statusLookup()).internalLookups(rollups.statusLookup(), rollups.localLookup());
+    }
+
+    /** Starts the rollups, advertising the port {@code server} listens on. */
+    public static ApiServer startRollups(Rollups rollups, ApiServer server) {
+        rollups.start(server.port());
+        return server;
+    }
+
+    /**
+     * The lookups of {@code conveyor api}: forwarded to the rollups at {@code api.status.url}, or,
+     * without it, a 503 that says to set it.
+     */
+    public static TaskStatusLookup apiLookups(Node node, ConveyorConfig config) {
+        if (config.get(ConveyorConfig.API_STATUS_URL) != null) {
+            return node.add("status lookups", RemoteStatusLookup.of(config));
+        }
+        return id -> CompletableFuture.failedFuture(new StatusUnavailableException(
+                "this API process has no task-status table; set api.status.url to a rollup instance's URL"
+                        + " (for example http://rollup:8082) to answer GET /v1/tasks/{id}"));
     }
 
     public static HealthCheck rollupsReadiness(Rollups rollups) {
@@ -84,10 +115,12 @@ public final class Roles {
         provision(admin, config, true);
         Rollups rollups = rollups(node, config, registry);
         worker(node, config, registry);
-        return http(
-                node,
-                ApiServer.builder(config, registry).acceptTasks().lookup(rollups.statusLookup()),
-                List.of(kafkaReadiness(admin, config), rollupsReadiness(rollups)));
+        return startRollups(
+                rollups,
+                http(
+                        node,
+                        lookups(ApiServer.builder(config, registry).acceptTasks(), rollups),
+                        List.of(kafkaReadiness(admin, config), rollupsReadiness(rollups))));
     }
 
     public static ApiServer http(Node node, ApiServer.Builder builder, List<HealthCheck> checks) {
