@@ -27,6 +27,9 @@ final class WorkerMetrics {
         for (String kind : new String[] {"assigned", "revoked", "lost"}) {
             Meters.counter(registry, Meters.WORKER_REBALANCES, kind);
         }
+        for (String reason : new String[] {"exhausted", "non_retriable", "malformed"}) {
+            Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason);
+        }
     }
 
     void completed(String type, TaskStatus status) {
@@ -63,10 +66,8 @@ final class WorkerMetrics {
     }
 
     void committed(Duration took) {
-        Timer.builder(Meters.WORKER_COMMIT.name())
-                .description(Meters.WORKER_COMMIT.description())
-                .register(registry)
-                .record(took);
+        // a histogram (like the catalogue's other timers), so dashboards can show commit p99
+        Meters.timer(registry, Meters.WORKER_COMMIT).record(took);
     }
 
     void rebalanced(String kind, int partitions) {
@@ -77,6 +78,7 @@ final class WorkerMetrics {
     void lagGauge(TopicPartition tp, Map<TopicPartition, Long> lags) {
         Gauge.builder(Meters.WORKER_LAG.name(), lags, m -> m.getOrDefault(tp, 0L))
                 .description(Meters.WORKER_LAG.description())
+                .baseUnit(Meters.WORKER_LAG.unit())
                 .tags(Meters.tags(Meters.WORKER_LAG, tp.topic(), String.valueOf(tp.partition())))
                 .strongReference(true)
                 .register(registry);

@@ -29,7 +29,7 @@ final class RoleCommands {
             Node node = new Node();
             try {
                 PrometheusMeterRegistry registry = Metrics.registry(node);
-                Admin admin = Roles.admin(node, config);
+                Admin admin = Roles.admin(node, config, registry);
                 Roles.provision(admin, config, false);
                 ApiServer server = start(node, config, registry, admin);
                 System.out.printf(

@@ -61,6 +61,11 @@ public final class Submissions {
         this.idempotency = idempotency;
         this.registry = registry;
         this.deduplicated = Meters.counter(registry, Meters.TASKS_DEDUPLICATED);
+        // registered up front, so dashboards and alerts read 0 rather than "no data" before the first one
+        Meters.counter(registry, Meters.TASKS_CANCEL_REQUESTED);
+        for (String reason : new String[] {"invalid", "kafka_error", "overloaded", "rate_limited", "shutting_down"}) {
+            Meters.counter(registry, Meters.TASKS_REJECTED, reason);
+        }
     }
 
     /** Submits the tasks; the stage completes once every one has its outcome, in order. */

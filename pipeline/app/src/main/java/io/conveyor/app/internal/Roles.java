@@ -12,6 +12,8 @@ import io.conveyor.core.TopicProvisioner;
 import io.conveyor.producers.ApiServer;
 import io.conveyor.rollups.RemoteStatusLookup;
 import io.conveyor.rollups.Rollups;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,19 @@ public final class Roles {
     /** An Admin client for provisioning and readiness, closed with the node. */
     public static Admin admin(Node node, ConveyorConfig config) {
         return node.add("admin client", Admin.create(config.kafkaProperties(KafkaClientKind.ADMIN)));
+    }
+
+    /**
+     * An Admin client as {@link #admin(Node, ConveyorConfig)}, with its Kafka client meters
+     * ({@code kafka_admin_client_*}) bound; the binder closes with the node, before the client.
+     */
+    public static Admin admin(Node node, ConveyorConfig config, MeterRegistry registry) {
+        Admin admin = admin(node, config);
+        // Admin.create returns an AdminClient; the binder takes only that class
+        if (admin instanceof AdminClient client) {
+            node.add("admin client metrics", new KafkaClientMetrics(client)).bindTo(registry);
+        }
+        return admin;
     }
 
     /**
@@ -111,7 +127,7 @@ public final class Roles {
      * rollups, one worker, and the API serving submissions, lookups and one /metrics for all.
      */
     public static ApiServer all(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
-        Admin admin = admin(node, config);
+        Admin admin = admin(node, config, registry);
         provision(admin, config, true);
         Rollups rollups = rollups(node, config, registry);
         worker(node, config, registry);
