@@ -1,6 +1,9 @@
 package io.conveyor.core;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,8 +56,26 @@ public final class TaskCodec {
 
     // ---- tasks
 
+    /** The task's record value: the fields of {@link #toJson(Task)}, streamed without a tree. */
     public byte[] encode(Task task) {
-        return write(toJson(task));
+        return write(g -> {
+            g.writeStringField("id", task.id());
+            g.writeStringField("type", task.type());
+            g.writeFieldName("payload");
+            writeValue(g, task.payload());
+            if (task.key() != null) {
+                g.writeStringField("key", task.key());
+            }
+            g.writeStringField("priority", task.priority().wireName());
+            if (task.idempotencyKey() != null) {
+                g.writeStringField("idempotencyKey", task.idempotencyKey());
+            }
+            g.writeNumberField("maxAttempts", task.maxAttempts());
+            g.writeNumberField("timeoutMs", task.timeoutMs());
+            writeIfPresent(g, "runAt", task.runAt());
+            g.writeStringField("submittedAt", task.submittedAt().toString());
+            g.writeNumberField("attempt", task.attempt());
+        });
     }
 
     public ObjectNode toJson(Task task) {
@@ -150,8 +171,29 @@ public final class TaskCodec {
 
     // ---- results
 
-    public byte[] encode(TaskResult result) {
-        return write(toJson(result));
+    /** The result's record value: the fields of {@link #toJson(TaskResult)}, streamed without a tree. */
+    public byte[] encode(TaskResult r) {
+        return write(g -> {
+            g.writeStringField("id", r.taskId());
+            g.writeStringField("type", r.type());
+            g.writeStringField("status", r.status().name());
+            g.writeNumberField("attempt", r.attempt());
+            writeIfPresent(g, "workerId", r.workerId());
+            writeIfPresent(g, "submittedAt", r.submittedAt());
+            writeIfPresent(g, "startedAt", r.startedAt());
+            writeIfPresent(g, "finishedAt", r.finishedAt());
+            g.writeStringField("updatedAt", r.updatedAt().toString());
+            if (r.result() != null) {
+                g.writeFieldName("result");
+                writeValue(g, r.result());
+            }
+            if (r.error() != null) {
+                g.writeObjectFieldStart("error");
+                g.writeStringField("kind", r.error().kind());
+                g.writeStringField("message", r.error().message());
+                g.writeEndObject();
+            }
+        });
     }
 
     public ObjectNode toJson(TaskResult r) {
@@ -294,6 +336,38 @@ public final class TaskCodec {
             return MAPPER.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    /** Writes one JSON object's fields. */
+    @FunctionalInterface
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] write(Fields fields) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("a JSON object could not be written", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeValue(JsonGenerator g, JsonNode value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else {
+            MAPPER.writeTree(g, value);
+        }
+    }
+
+    private static void writeIfPresent(JsonGenerator g, String name, Object value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value.toString());
         }
     }
 

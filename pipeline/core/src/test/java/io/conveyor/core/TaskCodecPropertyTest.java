@@ -21,11 +21,19 @@ class TaskCodecPropertyTest {
     void everyTaskSurvivesTheWire(@ForAll("tasks") Task task) throws Exception {
         Task back = codec.decode(codec.encode(task), origin);
         assertThat(back).isEqualTo(task);
+        // the streamed record and the documented tree (also what the API answers) are one format
+        assertThat(reparsed(codec.encode(task))).isEqualTo(reparsed(codec.toJson(task)));
     }
 
     @Property(tries = 500)
     void everyResultSurvivesTheWire(@ForAll("results") TaskResult result) throws Exception {
         assertThat(codec.decodeResult(codec.encode(result))).isEqualTo(result);
+        assertThat(reparsed(codec.encode(result))).isEqualTo(reparsed(codec.toJson(result)));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode reparsed(Object json) throws Exception {
+        byte[] bytes = json instanceof byte[] b ? b : TaskCodec.mapper().writeValueAsBytes(json);
+        return TaskCodec.mapper().readTree(bytes);
     }
 
     @Provide
