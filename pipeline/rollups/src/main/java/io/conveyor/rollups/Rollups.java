@@ -2,6 +2,7 @@ package io.conveyor.rollups;
 
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
+import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
@@ -54,6 +55,8 @@ public final class Rollups implements AutoCloseable {
     private final ExecutorService lookups = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("conveyor-lookup-", 0).factory());
     private volatile Started started;
+    /** The windowed figures, read back from conveyor.rollups; created with the rollups. */
+    private final RollupStats windows;
 
     private record Started(KafkaStreams streams, KafkaStreamsMetrics metrics, KeyRouter router, HostInfo self) {}
 
@@ -61,6 +64,17 @@ public final class Rollups implements AutoCloseable {
         this.config = config;
         this.registry = registry;
         this.peers = new PeerClient(codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)));
+        this.windows = RollupStats.start(config, registry);
+    }
+
+    /** The latest closed windows of every type and the capacity hint, for {@code GET /v1/stats}. */
+    public StatsSource stats() {
+        return windows;
+    }
+
+    /** The same figures, typed (for tests and the benchmark). */
+    public RollupStats windows() {
+        return windows;
     }
 
     /** Starts the rollups advertising {@code http.port}; they become queryable once RUNNING. */
@@ -84,7 +98,7 @@ public final class Rollups implements AutoCloseable {
             throw new IllegalStateException("the rollups are already started");
         }
         HostInfo self = advertised(config, httpPort);
-        KafkaStreams streams = new KafkaStreams(topology(config, codec), properties(config, self));
+        KafkaStreams streams = new KafkaStreams(topology(config, codec, registry), properties(config, self));
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Rollup stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -101,11 +115,12 @@ public final class Rollups implements AutoCloseable {
     }
 
     /** Everything the rollups compute, in one topology (a topology reads conveyor.results once). */
-    static Topology topology(ConveyorConfig config, TaskCodec codec) {
+    static Topology topology(ConveyorConfig config, TaskCodec codec, MeterRegistry registry) {
         StreamsBuilder builder = new StreamsBuilder();
         var results = StatusTopology.results(builder, config.topics(), codec);
         StatusTopology.addTo(
                 builder, results, codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)));
+        WindowTopology.addTo(builder, results, config.topics(), WindowTopology.Settings.from(config, registry));
         return builder.build();
     }
 
@@ -195,6 +210,7 @@ public final class Rollups implements AutoCloseable {
         }
         lookups.shutdown();
         peers.close();
+        windows.close();
         log.info("Rollups stopped");
     }
 }

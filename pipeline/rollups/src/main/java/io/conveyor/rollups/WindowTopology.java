@@ -5,7 +5,8 @@ import io.conveyor.core.Meters;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
-import io.conveyor.rollups.internal.Observation;
+import io.conveyor.rollups.internal.ObserveProcessor;
+import io.conveyor.rollups.internal.Signal;
 import io.conveyor.rollups.internal.WindowProcessor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
@@ -28,10 +28,14 @@ import org.apache.kafka.streams.state.Stores;
  * rollup.grace.ms}) over {@code conveyor.results}, each emitted once, when it closes, to {@code
  * conveyor.rollups} as a {@link RollupWindow} (JSON, keyed by type).
  *
- * <p>Shape: results → {@link Observation} (only results that add something) → repartitioned by
- * type through the internal topic {@code <application.id>-rollup-observations-repartition}, so
- * that each type's windows are complete in one task → {@link WindowProcessor} with the store
- * {@link #STORE} → {@code conveyor.rollups}.
+ * <p>Shape: results → {@link ObserveProcessor}: an observation per result that adds something,
+ * keyed by type, and each results partition's progress every {@code rollup.punctuate.interval.ms}
+ * → the internal topic {@code <application.id>-rollup-observations-repartition} (observations by
+ * type, so each type's windows are complete in one task; progress to every partition) → {@link
+ * WindowProcessor} with the store {@link #STORE} → {@code conveyor.rollups}. A window closes when
+ * every results partition has got past its end plus the grace by event time, or is idle and the
+ * wall clock has: quiet pipelines still close their windows, and results being restored or caught
+ * up after a restart are never dropped for lateness by the wall clock.
  */
 public final class WindowTopology {
     /** The state store of the open windows. */
@@ -85,16 +89,12 @@ public final class WindowTopology {
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
                         .withCachingEnabled());
-        results.flatMap(
-                        (id, result) -> {
-                            Observation o = Observation.of(result);
-                            return o == null ? List.of() : List.of(KeyValue.pair(o.type(), o));
-                        },
-                        Named.as("rollup-observe"))
-                .repartition(
-                        Repartitioned.with(Serdes.String(), Observation.serde()).withName("rollup-observations"))
+        results.process(() -> new ObserveProcessor(settings.punctuate()), Named.as("rollup-observe"))
+                .repartition(Repartitioned.with(Serdes.String(), Signal.serde())
+                        .withStreamPartitioner(Signal.partitioner())
+                        .withName("rollup-observations"))
                 .process(
-                        () -> new WindowProcessor(STORE, sizes, settings.grace(), settings.punctuate(), late, dropped),
+                        () -> new WindowProcessor(STORE, sizes, settings.grace(), topics.partitions(), late, dropped),
                         Named.as("rollup-windows"),
                         STORE)
                 .to(topics.rollups(), Produced.with(Serdes.String(), serde()).withName("rollup-emit"));

@@ -94,7 +94,9 @@ class WindowTopologyTest {
         publish(running("echo", 4_000, true)); // the first start of a task written without an id: an arrival
         assertThat(rollups.isEmpty()).isTrue();
 
-        publish(queued("other", 15_000)); // stream time 15 s = end 10 s + grace 5 s: [0, 10 s) closes
+        publish(queued("other", 15_000)); // event time 15 s = end 10 s + grace 5 s
+        assertThat(rollups.isEmpty()).isTrue();
+        driver.advanceWallClockTime(TICK); // the results partition reports its progress: [0, 10 s) closes
 
         List<RollupWindow> closed = rollups.readValuesToList();
         assertThat(closed).extracting(RollupWindow::type).containsExactly("cpu", "echo");
@@ -162,6 +164,7 @@ class WindowTopologyTest {
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 12_000)); // stream time 12 s
         publish(terminal("echo", TaskStatus.FAILED, 0, 10, 8_000)); // [0, 10 s) ended, in its grace: late
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 16_000)); // 16 s: [0, 10 s) closes
+        driver.advanceWallClockTime(TICK);
         publish(terminal("echo", TaskStatus.CANCELLED, 0, -1, 9_000)); // after its grace: dropped
 
         RollupWindow first = rollups.readValuesToList().getFirst();
@@ -176,12 +179,31 @@ class WindowTopologyTest {
                 .isZero();
 
         publish(queued("echo", 65_000)); // the minute closes: it still took the dropped 10 s result
+        driver.advanceWallClockTime(TICK);
         RollupWindow minute = rollups.readValuesToList().stream()
                 .filter(w -> w.window().equals("1m"))
                 .findFirst()
                 .orElseThrow();
         assertThat(List.of(minute.succeeded(), minute.failed(), minute.cancelled()))
                 .containsExactly(2L, 1L, 1L);
+    }
+
+    @Test
+    void aBusyResultsPartitionClosesWindowsByEventTimeNotTheWallClock() {
+        // a backlog being caught up: results of long ago keep arriving while the wall clock runs on
+        for (int i = 0; i < 30; i++) {
+            publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 1_000 + i * 100L));
+            driver.advanceWallClockTime(TICK);
+        }
+        assertThat(rollups.isEmpty()).isTrue(); // 30 s of wall clock, but event time is at 3.9 s
+        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+                .isZero();
+
+        driver.advanceWallClockTime(TICK.multipliedBy(2)); // caught up and idle: the wall clock closes
+        assertThat(rollups.readValuesToList())
+                .filteredOn(w -> w.window().equals("10s") && w.start().equals(T0))
+                .singleElement()
+                .satisfies(w -> assertThat(w.succeeded()).isEqualTo(30));
     }
 
     private double counter(String prometheusName, String window) {

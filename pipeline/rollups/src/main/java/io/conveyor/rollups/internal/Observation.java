@@ -7,10 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Pattern;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * What one result adds to the windows of its task type, small enough to repartition by type
@@ -27,7 +23,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@code QUEUED}, {@code startedAt} for {@code RUNNING}; {@code updatedAt} when those are missing.
  */
 public record Observation(
-        String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs) {
+        String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs)
+        implements Signal {
     private static final byte VERSION = 1;
     private static final Pattern DERIVED_ID = Pattern.compile(".+\\.tasks\\.(high|normal|low)-\\d+-\\d+");
 
@@ -77,6 +74,7 @@ public record Observation(
     }
 
     /** The binary form: version, status code, event time, three latencies, type (UTF-8). */
+    @Override
     public byte[] encode() {
         byte[] typeBytes = type.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(2 + 4 * Long.BYTES + typeBytes.length)
@@ -112,11 +110,5 @@ public record Observation(
             }
         }
         throw new IllegalArgumentException("unknown status code " + code);
-    }
-
-    public static Serde<Observation> serde() {
-        Serializer<Observation> ser = (topic, o) -> o == null ? null : o.encode();
-        Deserializer<Observation> de = (topic, bytes) -> bytes == null ? null : decode(bytes);
-        return Serdes.serdeFrom(ser, de);
     }
 }

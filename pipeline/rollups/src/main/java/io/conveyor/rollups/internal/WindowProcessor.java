@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,10 +22,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Tumbling windows per task type over the observations of one partition (observations are keyed,
  * and so partitioned, by type, so each type's windows live in one task). Emits each window once,
- * when it closes: when its end plus the grace is at or before the close time, which is the stream
- * time (the latest event time seen), or the wall clock once this task has seen no observation for
- * two punctuation intervals (so quiet pipelines still close their windows, while a backlog being
- * caught up closes windows by event time and drops nothing).
+ * when it closes: when its end plus the grace is at or before the close time, the least {@link
+ * Signal.Progress} of all results partitions (each sends its latest event time, or the wall clock
+ * while idle). So quiet pipelines still close their windows, while results still being restored or
+ * caught up hold them open and are not dropped.
  *
  * <p>State, for exactly-once: every counted observation is kept in the store (key: event time and
  * offset; value: which windows counted it and where it was late) until every window it belongs to
@@ -40,7 +39,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Threads: one stream thread owns an instance; the counters are thread-safe.
  */
-public final class WindowProcessor implements Processor<String, Observation, String, RollupWindow> {
+public final class WindowProcessor implements Processor<String, Signal, String, RollupWindow> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WindowProcessor.class);
     private static final byte META = 0;
     private static final byte OBSERVATION = 1;
 
@@ -48,7 +48,7 @@ public final class WindowProcessor implements Processor<String, Observation, Str
     private final List<Duration> sizes;
     private final long[] sizeMs;
     private final long graceMs;
-    private final long punctuateMs;
+    private final int resultPartitions;
     private final Counter[] late;
     private final Counter[] dropped;
 
@@ -58,10 +58,14 @@ public final class WindowProcessor implements Processor<String, Observation, Str
     private final List<Map<String, Long>> lastEmittedEnd = new ArrayList<>();
     private long[] closedBefore;
     private long streamTime;
-    private long lastActivity;
+    private final Map<Integer, Long> progress = new HashMap<>();
+    private long waitingSince;
+    private boolean warned;
     private BoundedLabels types;
 
     /**
+     * @param resultPartitions partitions of the results topic, each of which must report progress
+     *     before a window closes
      * @param late per size, results counted after their window's end
      * @param dropped per size, results after their window closed
      */
@@ -69,7 +73,7 @@ public final class WindowProcessor implements Processor<String, Observation, Str
             String storeName,
             List<Duration> sizes,
             Duration grace,
-            Duration punctuate,
+            int resultPartitions,
             Counter[] late,
             Counter[] dropped) {
         if (sizes.isEmpty() || sizes.size() > 4) {
@@ -79,7 +83,7 @@ public final class WindowProcessor implements Processor<String, Observation, Str
         this.sizes = List.copyOf(sizes);
         this.sizeMs = sizes.stream().mapToLong(Duration::toMillis).toArray();
         this.graceMs = grace.toMillis();
-        this.punctuateMs = punctuate.toMillis();
+        this.resultPartitions = resultPartitions;
         this.late = late.clone();
         this.dropped = dropped.clone();
     }
@@ -100,9 +104,10 @@ public final class WindowProcessor implements Processor<String, Observation, Str
             closedBefore[i] =
                     closed == null ? Long.MIN_VALUE : ByteBuffer.wrap(closed).getLong();
         }
+        progress.clear();
+        warned = false;
+        waitingSince = context.currentSystemTimeMs();
         rebuild();
-        lastActivity = context.currentSystemTimeMs();
-        context.schedule(Duration.ofMillis(punctuateMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     private void rebuild() {
@@ -125,17 +130,17 @@ public final class WindowProcessor implements Processor<String, Observation, Str
     }
 
     @Override
-    public void process(Record<String, Observation> record) {
-        Observation o = record.value();
-        if (o == null) {
-            return;
+    public void process(Record<String, Signal> record) {
+        switch (record.value()) {
+            case Observation o -> count(o);
+            case Signal.Progress p -> progress(p);
+            case null -> {}
         }
-        lastActivity = context.currentSystemTimeMs();
+    }
+
+    private void count(Observation o) {
         long t = o.eventTimeMs();
-        if (t > streamTime) {
-            streamTime = t;
-            close(streamTime);
-        }
+        streamTime = Math.max(streamTime, t);
         String type = types.label(o.type());
         Observation counted = type.equals(o.type())
                 ? o
@@ -166,12 +171,45 @@ public final class WindowProcessor implements Processor<String, Observation, Str
         }
     }
 
-    private void punctuate(long wallClock) {
-        boolean idle = wallClock - lastActivity >= 2 * punctuateMs;
-        long closeTime = idle ? Math.max(streamTime, wallClock) : streamTime;
-        if (closeTime >= 0) {
-            close(closeTime);
+    /** Closes what every results partition has got past; waits while one has not reported yet. */
+    private void progress(Signal.Progress p) {
+        progress.merge(p.partition(), p.timeMs(), Math::max);
+        long closeTime = Long.MAX_VALUE;
+        for (int i = 0; i < resultPartitions; i++) {
+            Long time = progress.get(i);
+            if (time == null) {
+                warnIfWaitingLong();
+                return;
+            }
+            closeTime = Math.min(closeTime, time);
         }
+        for (long time : progress.values()) {
+            closeTime = Math.min(closeTime, time);
+        }
+        close(closeTime);
+    }
+
+    private void warnIfWaitingLong() {
+        if (!warned && context.currentSystemTimeMs() - waitingSince > 120_000) {
+            warned = true;
+            log.warn(
+                    "No progress from results partitions {} of 0..{} for 2 minutes: windows cannot close. They may"
+                            + " be restoring; or topics.partitions ({}) is more than the results topic has: make"
+                            + " them match",
+                    missing(),
+                    resultPartitions - 1,
+                    resultPartitions);
+        }
+    }
+
+    private List<Integer> missing() {
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < resultPartitions; i++) {
+            if (!progress.containsKey(i)) {
+                missing.add(i);
+            }
+        }
+        return missing;
     }
 
     /** Emits every window whose end plus the grace is at or before {@code closeTime}. */
