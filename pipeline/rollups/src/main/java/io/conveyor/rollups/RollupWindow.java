@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
  * @param failed tasks that ended {@code FAILED}, that is dead-lettered
  * @param cancelled tasks that ended {@code CANCELLED}
  * @param retries failed attempts that were retried ({@code RETRYING} results)
- * @param arrivals tasks that arrived (see {@link io.conveyor.rollups.internal.Observation})
+ * @param arrivals tasks put on a task topic ({@code QUEUED} changes) in the window
  * @param late results counted although they came after the window's end (within the grace)
  * @param endToEnd submission to finish of the terminal tasks
  * @param queueWait submission to the start of the last attempt of the terminal tasks

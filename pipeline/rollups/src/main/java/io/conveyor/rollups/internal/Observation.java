@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.regex.Pattern;
 
 /**
  * What one result adds to the windows of its task type, small enough to repartition by type
@@ -14,33 +13,29 @@ import java.util.regex.Pattern;
  * phase does not apply).
  *
  * <p>Which results count: terminal ones (counts, latencies; {@code FAILED} also as a dead letter),
- * {@code RETRYING} (a retry), and arrivals: {@code QUEUED} (the API writes one per accepted task),
- * and the first {@code RUNNING} of a task written straight to a task topic without an id (its id is
- * derived, {@code <topic>-<partition>-<offset>}; such tasks have no {@code QUEUED}). Other {@code
- * RUNNING} results add nothing and are not observed.
+ * {@code RETRYING} (a retry), and {@code QUEUED}: an arrival. Every task record on a task topic gets
+ * exactly one {@code QUEUED} change, whoever wrote it (the rollups' {@code ArrivalTopology} writes
+ * it), so arrivals are the tasks put on the task topics; retries are not arrivals. {@code RUNNING}
+ * results add nothing and are not observed.
  *
  * <p>Event time: {@code finishedAt} for terminal and retried results, {@code submittedAt} for
- * {@code QUEUED}, {@code startedAt} for {@code RUNNING}; {@code updatedAt} when those are missing.
+ * {@code QUEUED}; {@code updatedAt} when those are missing.
  */
 public record Observation(
         String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs)
         implements Signal {
     private static final byte VERSION = 1;
-    private static final Pattern DERIVED_ID = Pattern.compile(".+\\.tasks\\.(high|normal|low)-\\d+-\\d+");
 
-    /** Whether this observation is an arrival (a {@code QUEUED}, or the first start of a task that had none). */
+    /** Whether this observation is an arrival (a {@code QUEUED}). */
     public boolean arrival() {
-        return status == TaskStatus.QUEUED || status == TaskStatus.RUNNING;
+        return status == TaskStatus.QUEUED;
     }
 
     /** What {@code result} adds to the windows, or null when it adds nothing. */
     public static Observation of(TaskResult r) {
         return switch (r.status()) {
             case QUEUED -> new Observation(r.type(), r.status(), millis(r.submittedAt(), r), -1, -1, -1);
-            case RUNNING ->
-                r.attempt() <= 1 && DERIVED_ID.matcher(r.taskId()).matches()
-                        ? new Observation(r.type(), r.status(), millis(r.startedAt(), r), -1, -1, -1)
-                        : null;
+            case RUNNING -> null;
             case RETRYING -> new Observation(r.type(), r.status(), millis(r.finishedAt(), r), -1, -1, -1);
             case SUCCEEDED, FAILED, CANCELLED ->
                 new Observation(

@@ -22,7 +22,8 @@ final class WindowAggregate {
             late++;
         }
         switch (o.status()) {
-            case QUEUED, RUNNING -> arrivals++;
+            case QUEUED -> arrivals++;
+            case RUNNING -> {}
             case RETRYING -> retries++;
             case SUCCEEDED -> succeeded++;
             case FAILED -> failed++;
