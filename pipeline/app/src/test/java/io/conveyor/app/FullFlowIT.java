@@ -108,6 +108,13 @@ class FullFlowIT {
         try (ResultsProbe results =
                 new ResultsProbe(broker.bootstrapServers(), config.topics().results())) {
             assertThat(results.awaitTerminal(id, WAIT).status()).isEqualTo(TaskStatus.SUCCEEDED);
+            // the rollups wrote its QUEUED change, with the id and time the worker gave it
+            await().atMost(WAIT)
+                    .untilAsserted(() -> assertThat(results.poll().changes(id))
+                            .filteredOn(change -> change.status() == TaskStatus.QUEUED)
+                            .singleElement()
+                            .satisfies(queued -> assertThat(queued.submittedAt().toEpochMilli())
+                                    .isEqualTo(md.timestamp())));
         }
         assertThat(awaitStatus(id, TaskStatus.SUCCEEDED)
                         .get("result")

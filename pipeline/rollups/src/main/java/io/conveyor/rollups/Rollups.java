@@ -117,6 +117,7 @@ public final class Rollups implements AutoCloseable {
     /** Everything the rollups compute, in one topology (a topology reads conveyor.results once). */
     static Topology topology(ConveyorConfig config, TaskCodec codec, MeterRegistry registry) {
         StreamsBuilder builder = new StreamsBuilder();
+        ArrivalTopology.addTo(builder, config.topics(), codec);
         var results = StatusTopology.results(builder, config.topics(), codec);
         StatusTopology.addTo(
                 builder, results, codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)));

@@ -4,7 +4,6 @@ import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
-import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -31,16 +30,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes accepted tasks to their priority topic with an idempotent, {@code acks=all} producer,
- * plus, once Kafka acknowledged a task, a {@code QUEUED} change on the results topic so it can be
- * looked up at once; and cancellations to the control topic.
+ * Writes accepted tasks to their priority topic with an idempotent, {@code acks=all} producer (one
+ * record per task: the rollups turn it into the task's {@code QUEUED} change, see {@code
+ * ArrivalTopology}), and cancellations to the control topic.
  *
  * <p>Threads: {@code KafkaProducer.send} can block (for metadata, or while its buffer is full), so
  * no caller ever calls it. Callers (event loops) only {@code offer} to a bounded queue, which never
  * blocks; the one thread {@code conveyor-api-sender} owns every {@code send}. Acknowledgements
  * complete the returned stages on the producer's I/O thread; callers hop back to their own context.
- * The {@code QUEUED} change is queued from that callback, never sent from the I/O thread (a {@code
- * send} there could wait for buffer space that only the I/O thread frees).
  *
  * <p>The producer's metadata for every topic it writes is fetched in the constructor, so a missing
  * topic fails the start with a clear message.
@@ -74,7 +71,6 @@ public final class KafkaSubmitter implements AutoCloseable {
                 props.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(32L * 1024 * 1024))));
         this.producer = new KafkaProducer<>(props);
         List<String> written = new ArrayList<>(topics.taskTopics());
-        written.add(topics.results());
         written.add(topics.control());
         for (String topic : written) {
             fetchMetadata(topic, config.bootstrapServers());
@@ -125,8 +121,7 @@ public final class KafkaSubmitter implements AutoCloseable {
 
     /**
      * Queues the task (already encoded as {@code value}); the stage completes with it once Kafka
-     * acknowledged the write, and only then is its {@code QUEUED} change written, so a task Kafka
-     * refused never shows as queued. Never blocks.
+     * acknowledged the write. Never blocks.
      */
     public CompletableFuture<Task> submit(Task task, byte[] value) {
         CompletableFuture<Task> acked = new CompletableFuture<>();
@@ -135,7 +130,6 @@ public final class KafkaSubmitter implements AutoCloseable {
         enqueue(
                 () -> send(record, (md, error) -> {
                     if (error == null) {
-                        enqueueQueued(task);
                         acked.complete(task);
                     } else {
                         acked.completeExceptionally(error);
@@ -165,27 +159,6 @@ public final class KafkaSubmitter implements AutoCloseable {
     private void enqueue(Runnable job, CompletableFuture<?> failOnReject) {
         if (!queue.offer(job)) {
             failOnReject.completeExceptionally(new RejectedExecutionException("the API's send queue is full"));
-        }
-    }
-
-    /** Queues the {@code QUEUED} change of an acknowledged task; runs on the producer's I/O thread. */
-    private void enqueueQueued(Task task) {
-        boolean queued = queue.offer(() -> send(
-                new ProducerRecord<>(
-                        topics.results(),
-                        task.id().getBytes(StandardCharsets.UTF_8),
-                        codec.encode(TaskResult.queued(task))),
-                (md, error) -> {
-                    if (error != null) {
-                        log.warn(
-                                "Task {} was accepted, but its QUEUED status was not written ({}); it shows once a"
-                                        + " worker picks it up",
-                                task.id(),
-                                error.toString());
-                    }
-                }));
-        if (!queued) {
-            log.warn("Task {} was accepted, but its QUEUED status was not queued (send queue full)", task.id());
         }
     }
 

@@ -27,7 +27,7 @@ import java.util.Locale;
  * context once Kafka acknowledged every task (or refused it).
  */
 public final class SubmitRoutes {
-    /** Bytes added to a body's size to estimate its records (envelope fields, the QUEUED change). */
+    /** Bytes added to a body's size to estimate its records (envelope fields, record headers). */
     private static final int RECORD_OVERHEAD = 256;
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
