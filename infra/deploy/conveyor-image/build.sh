@@ -52,7 +52,7 @@ image="${CONVEYOR_IMAGE:-conveyor/conveyor:$version}"
 base_image="${CONVEYOR_BASE_IMAGE:-conveyor/runtime-base:bookworm-local}"
 
 # The JDK the project builds with (JDK 21+); jlink links the runtime from it.
-# shellcheck source=../../../.mvn/find-jdk.sh
+# shellcheck source=/dev/null
 . "$repo/.mvn/find-jdk.sh"
 jdk_release=$(tr -d '\n' <"$JAVA_HOME/release" | sha256sum | cut -c1-12)
 modules=java.se,jdk.unsupported,jdk.management,jdk.management.jfr,jdk.jfr,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.naming.dns,jdk.zipfs,jdk.net,jdk.security.auth,jdk.security.jgss,jdk.charsets,jdk.jcmd
