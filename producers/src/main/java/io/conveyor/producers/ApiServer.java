@@ -3,6 +3,7 @@ package io.conveyor.producers;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.HealthCheck;
 import io.conveyor.core.Meters;
+import io.conveyor.core.StatsSource;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskStatusLookup;
 import io.conveyor.producers.internal.Admission;
@@ -15,6 +16,7 @@ import io.conveyor.producers.internal.OpsRoutes;
 import io.conveyor.producers.internal.RateLimiter;
 import io.conveyor.producers.internal.RecentlyAccepted;
 import io.conveyor.producers.internal.Submissions;
+import io.conveyor.producers.internal.StatsRoutes;
 import io.conveyor.producers.internal.SubmitRoutes;
 import io.conveyor.producers.internal.TaskRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * The HTTP server of a Conveyor process (Vert.x). Always serves {@code /health/live}, {@code
  * /health/ready}, {@code /metrics} and {@code /openapi.yaml}; with {@link Builder#acceptTasks()}
  * also {@code POST /v1/tasks}, {@code POST /v1/tasks/batch} and {@code DELETE /v1/tasks/{id}}, and
- * with a lookup {@code GET /v1/tasks/{id}}.
+ * with a lookup {@code GET /v1/tasks/{id}}, and with {@link Builder#stats} {@code GET /v1/stats}.
  *
  * <p>Threads: request handlers run on Vert.x event loops and never block; Kafka writes go through
  * the submitter's own sender thread, and writes and lookups answer asynchronously on the request's
@@ -151,6 +153,7 @@ public final class ApiServer implements AutoCloseable {
         private final List<HealthCheck> checks = new ArrayList<>();
         private boolean acceptTasks;
         private TaskStatusLookup lookup;
+        private StatsSource stats;
         private TaskStatusLookup internalRouted;
         private TaskStatusLookup internalLocal;
         private VertxOptions vertxOptions = new VertxOptions();
@@ -181,6 +184,12 @@ public final class ApiServer implements AutoCloseable {
         public Builder internalLookups(TaskStatusLookup routed, TaskStatusLookup local) {
             this.internalRouted = routed;
             this.internalLocal = local;
+            return this;
+        }
+
+        /** Serve {@code GET /v1/stats} (latest rollup windows and the capacity hint) from this source. */
+        public Builder stats(StatsSource stats) {
+            this.stats = stats;
             return this;
         }
 
@@ -261,6 +270,9 @@ public final class ApiServer implements AutoCloseable {
                             .mount(router);
                 }
                 new TaskRoutes(codec, submissions, gate, statuses).mount(router);
+                if (stats != null) {
+                    new StatsRoutes(stats).mount(router);
+                }
                 if (internalRouted != null) {
                     new InternalRoutes(codec, internalRouted, internalLocal).mount(router);
                 }
