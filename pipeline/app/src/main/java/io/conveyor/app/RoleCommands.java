@@ -59,7 +59,10 @@ final class RoleCommands {
         ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
             return Roles.http(
                     node,
-                    ApiServer.builder(config, registry).acceptTasks().lookup(Roles.apiLookups(node, config)),
+                    ApiServer.builder(config, registry)
+                            .acceptTasks()
+                            .lookup(Roles.apiLookups(node, config))
+                            .stats(Roles.apiStats(node, config)),
                     List.of(Roles.kafkaReadiness(admin, config)));
         }
     }

@@ -6,11 +6,13 @@ import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.HealthCheck;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.KafkaReadiness;
+import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskStatusLookup;
 import io.conveyor.core.TopicProvisioner;
 import io.conveyor.producers.ApiServer;
 import io.conveyor.rollups.RemoteStatusLookup;
+import io.conveyor.rollups.RollupStats;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -84,9 +86,22 @@ public final class Roles {
         return node.add("rollups", Rollups.create(config, registry));
     }
 
-    /** Serve {@code GET /v1/tasks/{id}} and {@code /internal/v1/tasks/{id}} from the rollups. */
+    /**
+     * Serve {@code GET /v1/tasks/{id}} and {@code /internal/v1/tasks/{id}} from the rollups, and
+     * {@code GET /v1/stats} from their windows.
+     */
     public static ApiServer.Builder lookups(ApiServer.Builder builder, Rollups rollups) {
-        return builder.lookup(rollups.statusLookup()).internalLookups(rollups.statusLookup(), rollups.localLookup());
+        return builder.lookup(rollups.statusLookup())
+                .internalLookups(rollups.statusLookup(), rollups.localLookup())
+                .stats(rollups.stats());
+    }
+
+    /**
+     * The figures of {@code GET /v1/stats} for {@code conveyor api}: read from the rollups topic
+     * like the rollups do, without gauges (the rollup processes export those).
+     */
+    public static StatsSource apiStats(Node node, ConveyorConfig config) {
+        return node.add("rollup figures", RollupStats.start(config, null));
     }
 
     /** Starts the rollups, advertising the port {@code server} listens on. */
