@@ -108,6 +108,27 @@ class DashboardFilesTest {
     }
 
     @Test
+    void queriesAreReadAsGrafanaAndPrometheusReadThem() {
+        assertThat(
+                        Dashboards.metricNames(
+                                "histogram_quantile(0.99, sum by (le, type) (rate("
+                                        + "conveyor_task_run_seconds_bucket{instance=~\"$instance\",type=~\"a|b\"}[$__rate_interval])))"))
+                .containsExactly("conveyor_task_run_seconds_bucket");
+        assertThat(Dashboards.metricNames("(sum(rate(conveyor_tasks_completed_total{status=\"FAILED\"}[5m])) or"
+                        + " vector(0)) / sum(rate(conveyor_tasks_completed_total[5m]))"))
+                .containsExactly("conveyor_tasks_completed_total");
+        assertThat(Dashboards.metricNames("min_over_time(conveyor:worker_lag_records:sum[10m]) > 0 unless on (job)"
+                        + " sum by (job) (increase(conveyor_task_run_seconds_count[10m])) > 0"))
+                .containsExactly("conveyor:worker_lag_records:sum", "conveyor_task_run_seconds_count");
+        assertThat(Dashboards.substitute(
+                        "rate(x{instance=~\"$instance\",w=\"${window}\"}[$__rate_interval])",
+                        java.util.Map.of("instance", ".*", "window", "10s", "__rate_interval", "4000ms")))
+                .isEqualTo("rate(x{instance=~\".*\",w=\"10s\"}[4000ms])");
+        assertThat(Dashboards.labelValues("label_values(up{job=~\"conveyor.*\"}, instance)"))
+                .isEqualTo(new Dashboards.LabelValues("up{job=~\"conveyor.*\"}", "instance"));
+    }
+
+    @Test
     void theReadmeDescribesEveryDashboardAndAlert() throws IOException {
         String readme = Files.readString(Dashboards.repositoryRoot().resolve("README.md"));
         assertThat(readme.contains("## Dashboards and alerts"))
