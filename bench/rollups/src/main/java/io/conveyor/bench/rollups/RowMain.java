@@ -1,0 +1,162 @@
+package io.conveyor.bench.rollups;
+
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Topics;
+import io.conveyor.rollups.Rollups;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The entry point of a row's JVM, started by {@link BenchMain}: a warm-up pass over the warm-up
+ * topics, then the measured pass, of {@code mode=raw} (a KafkaConsumer reading every record of the
+ * results topic and doing nothing) or {@code mode=rollup} (the rollups from scratch, a fresh
+ * application id, until the group has committed every record). Arguments {@code streams.X=Y} go to
+ * the rollups as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
+ */
+public final class RowMain {
+    private final Map<String, String> args;
+    private final String bootstrap;
+    private final int partitions;
+    private final Admin admin;
+
+    private RowMain(Map<String, String> args) {
+        this.args = args;
+        this.bootstrap = args.get("bootstrap");
+        this.partitions = Integer.parseInt(args.get("partitions"));
+        this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "client.id", Protocol.HARNESS + "-admin"));
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Thread.currentThread().setName(Protocol.HARNESS + "-main");
+        RowMain row = new RowMain(Protocol.parseArgs(argv));
+        row.pass("warmup", row.args.get("warmPrefix"));
+        row.pass("run", row.args.get("prefix"));
+        System.exit(0); // a subject's stray non-daemon thread must not keep the row alive
+    }
+
+    private void pass(String pass, String prefix) throws Exception {
+        Topics topics = new Topics(prefix, partitions, Optional.empty());
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            tps.add(new TopicPartition(topics.results(), p));
+        }
+        long records = admin
+                .listOffsets(tps.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
+                .all()
+                .get()
+                .values()
+                .stream()
+                .mapToLong(o -> o.offset())
+                .sum();
+        Window window = switch (args.get("mode")) {
+            case "raw" -> raw(pass, tps, records);
+            case "rollup" -> rollup(pass, prefix, topics, tps, records);
+            default -> throw new IllegalArgumentException("mode must be raw or rollup, but was " + args);
+        };
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("pass", pass);
+        fields.put("records", records);
+        fields.put("nanos", window.nanos());
+        fields.put("cpuNanos", window.cpuNanos());
+        Protocol.emit(fields);
+    }
+
+    private record Window(long nanos, long cpuNanos) {}
+
+    /** A consumer on its own thread reads every record and does nothing with them. */
+    private Window raw(String pass, List<TopicPartition> tps, long records) throws Exception {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "raw-" + pass);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the rollups read
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        AtomicLong start = new AtomicLong();
+        AtomicLong startCpu = new AtomicLong();
+        AtomicLong seen = new AtomicLong();
+        Thread reader = Thread.ofPlatform().name("raw-consumer").start(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+                consumer.assign(tps);
+                consumer.seekToBeginning(tps);
+                while (seen.get() < records) {
+                    ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+                    if (!batch.isEmpty() && start.get() == 0) {
+                        startCpu.set(Protocol.subjectCpuNanos());
+                        start.set(System.nanoTime());
+                        mark("start", pass);
+                    }
+                    seen.addAndGet(batch.count());
+                }
+            }
+        });
+        reader.join();
+        long nanos = System.nanoTime() - start.get();
+        long cpu = Protocol.subjectCpuNanos() - startCpu.get();
+        mark("end", pass);
+        return new Window(nanos, cpu);
+    }
+
+    /** The rollups from scratch, until their group has committed every record of the results topic. */
+    private Window rollup(String pass, String prefix, Topics topics, List<TopicPartition> tps, long records)
+            throws Exception {
+        String applicationId = "bench-rollups-" + pass + "-" + UUID.randomUUID();
+        ConveyorConfig.Builder builder = ConveyorConfig.builder()
+                .set(ConveyorConfig.BOOTSTRAP_SERVERS, bootstrap)
+                .set(ConveyorConfig.TOPICS_PREFIX, prefix)
+                .set(ConveyorConfig.TOPICS_PARTITIONS, partitions)
+                .set(ConveyorConfig.ROLLUP_APPLICATION_ID, applicationId)
+                .set(ConveyorConfig.ROLLUP_STATE_DIR, Files.createTempDirectory("bench-rollups-"))
+                .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1");
+        args.forEach((k, v) -> {
+            if (k.startsWith("streams.")) {
+                builder.set("kafka." + k, v, "argument " + k);
+            } else if (k.startsWith("rollup.")) {
+                builder.set(k, v, "argument " + k);
+            }
+        });
+        try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
+            rollups.start(0);
+            while (rollups.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(5); // the window opens when the streams have their partitions
+            }
+            long startCpu = Protocol.subjectCpuNanos();
+            long start = System.nanoTime();
+            mark("start", pass);
+            while (committed(applicationId, topics) < records) {
+                Thread.sleep(20);
+            }
+            long nanos = System.nanoTime() - start;
+            long cpu = Protocol.subjectCpuNanos() - startCpu;
+            mark("end", pass);
+            return new Window(nanos, cpu);
+        }
+    }
+
+    private long committed(String group, Topics topics) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(topics.results()) && e.getValue() != null)
+                .mapToLong(e -> e.getValue().offset())
+                .sum();
+    }
+
+    private static void mark(String mark, String pass) {
+        Protocol.emit(Map.of("mark", mark, "pass", pass));
+    }
+}
