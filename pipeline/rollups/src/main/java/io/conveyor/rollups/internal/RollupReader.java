@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * partition, from a little more than the longest window back) and, every 5 s, the worker group's
  * lag on the task topics.
  *
- * <p>Threads: the thread {@code conveyor-rollup-reader} owns the consumer and the Admin client and
- * calls the two sinks; {@link #close()} (any thread) wakes it and waits for it to end.
+ * <p>Threads: the thread {@code conveyor-rollup-reader} owns the consumer and calls the window
+ * sink; the virtual thread {@code conveyor-rollup-backlog} owns the Admin client and calls the
+ * backlog sink; {@link #close()} (any thread) wakes both and waits for them to end.
  */
 public final class RollupReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RollupReader.class);
@@ -49,6 +50,7 @@ public final class RollupReader implements AutoCloseable {
     private final Duration lookback;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
+    private final Thread backlogThread;
     private volatile boolean caughtUp;
     private Map<TopicPartition, Long> endsAtStart;
 
@@ -76,6 +78,7 @@ public final class RollupReader implements AutoCloseable {
     public static RollupReader start(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
         RollupReader reader = new RollupReader(config, windows, backlog);
         reader.thread.start();
+        reader.backlogThread.start();
         return reader;
     }
 
@@ -85,7 +88,6 @@ public final class RollupReader implements AutoCloseable {
     }
 
     private void run() {
-        long nextBacklog = 0;
         try {
             while (stopping.getCount() > 0) {
                 if (endsAtStart == null && !assign()) {
@@ -99,10 +101,6 @@ public final class RollupReader implements AutoCloseable {
                     caughtUp = endsAtStart.entrySet().stream()
                             .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
                 }
-                if (System.currentTimeMillis() >= nextBacklog) {
-                    backlog.accept(lag());
-                    nextBacklog = System.currentTimeMillis() + BACKLOG_EVERY.toMillis();
-                }
             }
         } catch (WakeupException | InterruptedException e) {
             // stopping
@@ -110,6 +108,17 @@ public final class RollupReader implements AutoCloseable {
             log.error("The rollup reader stopped; /v1/stats and the conveyor_rollup_* gauges no longer change", e);
         } finally {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
+        }
+    }
+
+    private void measureBacklog() {
+        try {
+            do {
+                backlog.accept(lag());
+            } while (!stopping.await(BACKLOG_EVERY.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
             admin.close(Duration.ofSeconds(2));
         }
     }
@@ -199,6 +208,7 @@ public final class RollupReader implements AutoCloseable {
         consumer.wakeup();
         try {
             thread.join(Duration.ofSeconds(5));
+            backlogThread.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
