@@ -4,6 +4,7 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.internal.StatusTableProcessor;
+import io.conveyor.rollups.internal.StatusViewSerde;
 import io.conveyor.rollups.internal.TaskResultSerde;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
@@ -17,7 +18,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The rollups' task-status table: {@code conveyor.results} folded per task id ({@link
  * TaskResult#merge}) into the persistent store {@link #STATUS_STORE} (RocksDB, with a compacted
- * changelog), queryable by id. A task's view is removed once its latest change is older than the
+ * changelog; views in a compact binary form, {@link StatusViewSerde}), queryable by id. A task's view is removed once its latest change is older than the
  * retention ({@code rollup.status.retention.ms}), see {@link StatusTableProcessor}.
  */
 public final class StatusTopology {
@@ -57,7 +58,7 @@ public final class StatusTopology {
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("the status retention must be positive, but was " + retention);
         }
-        Serde<TaskResult> serde = TaskResultSerde.create(codec);
+        Serde<TaskResult> serde = StatusViewSerde.create(codec);
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
                         Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde)
                 .withCachingEnabled());

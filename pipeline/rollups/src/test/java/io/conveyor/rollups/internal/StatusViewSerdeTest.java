@@ -1,0 +1,91 @@
+package io.conveyor.rollups.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.conveyor.core.TaskCodec;
+import io.conveyor.core.TaskError;
+import io.conveyor.core.TaskResult;
+import io.conveyor.core.TaskStatus;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.junit.jupiter.api.Test;
+
+/** The binary form of status views: every field survives, nulls included; JSON views still read. */
+class StatusViewSerdeTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T08:00:00.123456789Z");
+
+    private final TaskCodec codec = new TaskCodec();
+    private final Serde<TaskResult> serde = StatusViewSerde.create(codec);
+
+    @Test
+    void everyViewRoundTrips() {
+        List<TaskResult> views = List.of(
+                new TaskResult("t-1", "echo", TaskStatus.QUEUED, 0, null, T0, null, null, T0, null, null),
+                new TaskResult(
+                        "t-ü/ 2",
+                        "resize",
+                        TaskStatus.SUCCEEDED,
+                        3,
+                        "worker-7",
+                        T0,
+                        T0.plusMillis(5),
+                        T0.plusSeconds(2),
+                        T0.plusSeconds(2),
+                        JsonNodeFactory.instance.objectNode().put("ok", true).put("n", 2),
+                        null),
+                new TaskResult(
+                        "t-3",
+                        "fail",
+                        TaskStatus.FAILED,
+                        2,
+                        "w",
+                        null,
+                        T0,
+                        T0.plusNanos(1),
+                        T0.plusNanos(1),
+                        null,
+                        new TaskError("java.lang.IllegalStateException", "bad \"input\"\nline 2")),
+                new TaskResult(
+                        "t-4", "x", TaskStatus.CANCELLED, 1, null, T0, null, null, T0, null, new TaskError("k", "")));
+        for (TaskResult view : views) {
+            byte[] bytes = serde.serializer().serialize("changelog", view);
+            assertThat(bytes[0]).isEqualTo(StatusViewSerde.VERSION);
+            assertThat(serde.deserializer().deserialize("changelog", bytes)).isEqualTo(view);
+        }
+    }
+
+    @Test
+    void isSmallerThanTheJson() {
+        TaskResult view = new TaskResult(
+                "3f0c1b4e-6f1a-4d1e-9a8e-2b7c5d9e0f11",
+                "echo",
+                TaskStatus.SUCCEEDED,
+                1,
+                "worker-1",
+                T0,
+                T0.plusMillis(3),
+                T0.plusMillis(40),
+                T0.plusMillis(40),
+                null,
+                null);
+        assertThat(serde.serializer().serialize("t", view).length).isLessThan(codec.encode(view).length);
+    }
+
+    @Test
+    void readsViewsStoredAsJson() {
+        TaskResult view = new TaskResult("t-1", "echo", TaskStatus.RUNNING, 1, "w1", T0, T0, null, T0, null, null);
+        assertThat(serde.deserializer().deserialize("changelog", codec.encode(view)))
+                .isEqualTo(view);
+        assertThat(serde.deserializer().deserialize("changelog", null)).isNull();
+    }
+
+    @Test
+    void anUnknownFormatSaysWhatToDo() {
+        assertThatThrownBy(() -> serde.deserializer().deserialize("changelog", new byte[] {9, 0, 0}))
+                .hasMessageContaining("format 9 is not known")
+                .hasMessageContaining("reset the rollups' application id");
+    }
+}
