@@ -73,6 +73,7 @@ public final class RollupReader implements AutoCloseable {
                 .plusMinutes(1);
         this.thread =
                 Thread.ofPlatform().name("conveyor-rollup-reader").daemon().unstarted(this::run);
+        this.backlogThread = Thread.ofVirtual().name("conveyor-rollup-backlog").unstarted(this::measureBacklog);
     }
 
     public static RollupReader start(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
