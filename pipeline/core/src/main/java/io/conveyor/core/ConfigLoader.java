@@ -22,8 +22,9 @@ import java.util.Set;
 public final class ConfigLoader {
     static final String ENV_PREFIX = "CONVEYOR_";
 
-    /** Variables the launcher script reads; they are not settings. */
-    static final Set<String> LAUNCHER_VARIABLES = Set.of("CONVEYOR_JAVA_HOME", "CONVEYOR_JAVA_OPTS", "CONVEYOR_HOME");
+    /** Variables the launcher script and the logging configuration read; they are not settings. */
+    static final Set<String> LAUNCHER_VARIABLES =
+            Set.of("CONVEYOR_JAVA_HOME", "CONVEYOR_JAVA_OPTS", "CONVEYOR_HOME", "CONVEYOR_LOG_LEVEL");
 
     private ConfigLoader() {}
 

@@ -74,6 +74,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theLaunchersOwnVariablesAreNotSettings() {
+        ConveyorConfig config = ConfigLoader.load(
+                null,
+                Map.of(
+                        "CONVEYOR_LOG_LEVEL", "debug",
+                        "CONVEYOR_JAVA_OPTS", "-Xmx1g",
+                        "CONVEYOR_JAVA_HOME", "/opt/jdk",
+                        "CONVEYOR_HOME", "/opt/conveyor"),
+                Map.of());
+        assertThat(config.get(ConveyorConfig.HTTP_PORT))
+                .isEqualTo(ConveyorConfig.HTTP_PORT.parser().apply(ConveyorConfig.HTTP_PORT.defaultValue()));
+    }
+
+    @Test
     void environmentNamesMapBothWays() {
         assertThat(ConveyorConfig.WORKER_QUEUE_CAPACITY.environmentVariable())
                 .isEqualTo("CONVEYOR_WORKER_QUEUE_CAPACITY");
