@@ -9,12 +9,12 @@ import io.conveyor.core.TaskStatus;
 import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
+import io.conveyor.rollups.RollupWindow;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the results topic (its open transaction is aborted), restarted on its old state folder while more
  * results arrive, and joined by a second process (fresh state) mid-stream. Afterwards the status
  * table, restored by a new instance from the changelog alone, holds every task with exactly the
- * final status it was given.
+ * final status it was given, and the windows on {@code conveyor.rollups} (read-committed) are each
+ * there once and add up to exactly the tasks of each status and the retries written.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class RollupCrashIT {
@@ -52,7 +53,7 @@ class RollupCrashIT {
                 .build();
         TestClients.provision(broker.bootstrapServers(), config.topics());
         long t0 = System.nanoTime();
-        TaskLives lives = new TaskLives(broker.uniqueName("task"), Instant.now());
+        TaskLives lives = new TaskLives(broker.uniqueName("task"));
         String group = config.get(ConveyorConfig.ROLLUP_APPLICATION_ID);
 
         try (var producer = TestClients.producer(broker.bootstrapServers());
@@ -103,38 +104,94 @@ class RollupCrashIT {
                     (System.nanoTime() - t0) / 1e9);
         }
 
-        assertTheTableHoldsExactly(config, dir.resolve("state-check"), lives.finals());
+        ConveyorConfig check = config.toBuilder()
+                .set(ConveyorConfig.ROLLUP_STATE_DIR, dir.resolve("state-check"))
+                .build();
+        try (Rollups rollups = Rollups.start(check, new SimpleMeterRegistry())) {
+            assertTheTableHoldsExactly(rollups, lives.finals());
+            assertTheWindowsCountEveryTaskOnce(config, lives);
+        }
+    }
+
+    /**
+     * Every window on {@code conveyor.rollups} (read-committed) of the smallest size is there once,
+     * and their counts add up to exactly the tasks of each final status and the retries written.
+     */
+    private static void assertTheWindowsCountEveryTaskOnce(ConveyorConfig config, TaskLives lives) {
+        String size =
+                RollupWindow.label(config.get(ConveyorConfig.ROLLUP_WINDOWS).getFirst());
+        Map<TaskStatus, Long> expected = lives.counts();
+        long expectedRetries = lives.retries();
+        Map<String, Object> props = new java.util.HashMap<>();
+        props.put("bootstrap.servers", config.bootstrapServers());
+        props.put("isolation.level", "read_committed");
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < config.get(ConveyorConfig.TOPICS_PARTITIONS); p++) {
+            partitions.add(new TopicPartition(config.topics().rollups(), p));
+        }
+        Map<String, RollupWindow> windows = new java.util.HashMap<>();
+        List<String> twice = new ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                props,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Runnable poll = () -> consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                RollupWindow w = RollupWindow.decode(r.value());
+                if (w.window().equals(size) && windows.put(w.type() + "@" + w.start(), w) != null) {
+                    twice.add(w.type() + "@" + w.start());
+                }
+            });
+            Runnable sumsMatch = () -> {
+                poll.run();
+                Map<TaskStatus, Long> counted = new java.util.EnumMap<>(TaskStatus.class);
+                for (TaskStatus status : expected.keySet()) {
+                    counted.put(
+                            status,
+                            windows.values().stream()
+                                    .mapToLong(w -> w.tasks(status))
+                                    .sum());
+                }
+                assertThat(counted).isEqualTo(expected);
+                assertThat(windows.values().stream()
+                                .mapToLong(RollupWindow::retries)
+                                .sum())
+                        .isEqualTo(expectedRetries);
+                assertThat(twice).as("windows emitted twice").isEmpty();
+            };
+            await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(sumsMatch::run);
+            // and nothing more arrives: no window is emitted again, no task counted twice
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30)).untilAsserted(sumsMatch::run);
+            System.out.printf(
+                    "%d windows of %s on %s: %s, %d retries, none twice%n",
+                    windows.size(), size, config.topics().rollups(), expected, expectedRetries);
+        }
     }
 
     /** A fresh instance restores the table from the changelog alone and finds every task as given. */
-    private static void assertTheTableHoldsExactly(ConveyorConfig config, Path stateDir, Map<String, TaskStatus> finals)
-            throws Exception {
-        ConveyorConfig check = config.toBuilder()
-                .set(ConveyorConfig.ROLLUP_STATE_DIR, stateDir)
-                .build();
-        try (Rollups rollups = Rollups.start(check, new SimpleMeterRegistry())) {
-            await().atMost(TIMEOUT).until(rollups::isRunning);
-            List<String> ids = new ArrayList<>(finals.keySet());
-            List<CompletableFuture<Optional<TaskResult>>> found = new ArrayList<>();
-            await().atMost(TIMEOUT)
-                    .ignoreExceptions()
-                    .until(() -> rollups.statusLookup()
-                            .find(ids.getFirst())
-                            .toCompletableFuture()
-                            .get()
-                            .isPresent());
-            for (String id : ids) {
-                found.add(rollups.statusLookup().find(id).toCompletableFuture());
-            }
-            Map<String, TaskStatus> table = new java.util.HashMap<>();
-            for (int i = 0; i < ids.size(); i++) {
-                found.get(i).get().ifPresent(view -> table.put(view.taskId(), view.status()));
-            }
-            assertThat(table).hasSize(finals.size()).isEqualTo(finals);
-            Map<TaskStatus, Long> counts =
-                    table.values().stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-            System.out.printf("Status table after the crash and scale-out: %s%n", counts);
+    private static void assertTheTableHoldsExactly(Rollups rollups, Map<String, TaskStatus> finals) throws Exception {
+        await().atMost(TIMEOUT).until(rollups::isRunning);
+        List<String> ids = new ArrayList<>(finals.keySet());
+        List<CompletableFuture<Optional<TaskResult>>> found = new ArrayList<>();
+        await().atMost(TIMEOUT)
+                .ignoreExceptions()
+                .until(() -> rollups.statusLookup()
+                        .find(ids.getFirst())
+                        .toCompletableFuture()
+                        .get()
+                        .isPresent());
+        for (String id : ids) {
+            found.add(rollups.statusLookup().find(id).toCompletableFuture());
         }
+        Map<String, TaskStatus> table = new java.util.HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            found.get(i).get().ifPresent(view -> table.put(view.taskId(), view.status()));
+        }
+        assertThat(table).hasSize(finals.size()).isEqualTo(finals);
+        Map<TaskStatus, Long> counts =
+                table.values().stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+        System.out.printf("Status table after the crash and scale-out: %s%n", counts);
     }
 
     private static Process rollup(ConveyorConfig config, Path stateDir, Path log) throws Exception {

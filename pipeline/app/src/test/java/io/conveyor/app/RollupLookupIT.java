@@ -22,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +84,7 @@ class RollupLookupIT {
             assertThat(activePartitions(b)).isNotEmpty();
         });
 
-        TaskLives lives = new TaskLives(broker.uniqueName("task"), Instant.now());
+        TaskLives lives = new TaskLives(broker.uniqueName("task"));
         try (var producer = TestClients.producer(broker.bootstrapServers())) {
             lives.write(producer, config.topics(), 0, TASKS);
             producer.flush();
@@ -132,7 +131,7 @@ class RollupLookupIT {
                 .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1")
                 .build();
         TestClients.provision(broker.bootstrapServers(), config.topics());
-        TaskLives lives = new TaskLives(broker.uniqueName("task"), Instant.now());
+        TaskLives lives = new TaskLives(broker.uniqueName("task"));
         try (var producer = TestClients.producer(broker.bootstrapServers())) {
             lives.write(producer, config.topics(), 0, TASKS);
             producer.flush();

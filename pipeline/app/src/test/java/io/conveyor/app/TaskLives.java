@@ -18,19 +18,20 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Task lives with a known outcome, written to the results topic as workers would write them:
  * {@code QUEUED}, {@code RUNNING}, and then by the task's number a success, a retry followed by a
- * success, a dead letter ({@code FAILED}) or a cancellation. Timestamps are recent, within the
- * status retention.
+ * success, a dead letter ({@code FAILED}) or a cancellation. Times are those of the writing, as
+ * when workers write results as they happen: a call to {@link #write} submits its tasks a
+ * millisecond apart from the moment it is called (so windows are not closed before their results
+ * arrive, and views are within the status retention).
  */
 final class TaskLives {
     private static final TaskCodec CODEC = new TaskCodec();
 
     private final String prefix;
-    private final Instant start;
     private final Map<String, TaskStatus> finals = new LinkedHashMap<>();
+    private long retries;
 
-    TaskLives(String prefix, Instant start) {
+    TaskLives(String prefix) {
         this.prefix = prefix;
-        this.start = start;
     }
 
     /** The final status of task number {@code i}. */
@@ -47,10 +48,9 @@ final class TaskLives {
     }
 
     /** The changes of task number {@code i}, in the order a worker writes them. */
-    List<TaskResult> life(int i) {
+    List<TaskResult> life(int i, Instant submitted) {
         String id = id(i);
         String type = i % 2 == 0 ? "echo" : "resize";
-        Instant submitted = start.plusMillis(i);
         Instant started = submitted.plusMillis(5);
         Instant finished = started.plusMillis(20);
         List<TaskResult> changes = new ArrayList<>();
@@ -77,18 +77,25 @@ final class TaskLives {
 
     /** Writes the lives of tasks {@code from} (inclusive) to {@code to} (exclusive), unflushed. */
     void write(KafkaProducer<byte[], byte[]> producer, Topics topics, int from, int to) {
+        Instant start = Instant.now();
         for (int i = from; i < to; i++) {
-            for (TaskResult change : life(i)) {
+            for (TaskResult change : life(i, start.plusMillis(i - from))) {
                 producer.send(new ProducerRecord<>(
                         topics.results(), change.taskId().getBytes(StandardCharsets.UTF_8), CODEC.encode(change)));
             }
             finals.put(id(i), outcome(i));
+            retries += i % 10 == 3 ? 1 : 0;
         }
     }
 
     /** Every task written so far and its final status. */
     Map<String, TaskStatus> finals() {
         return finals;
+    }
+
+    /** How many failed attempts that were retried ({@code RETRYING} results) were written so far. */
+    long retries() {
+        return retries;
     }
 
     /** How many tasks written so far ended in each terminal status. */
