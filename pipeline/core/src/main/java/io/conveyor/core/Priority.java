@@ -10,9 +10,11 @@ public enum Priority {
     NORMAL,
     LOW;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     /** The name used on the wire and in topic names: {@code high}, {@code normal}, {@code low}. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.JsonFields;
+import io.conveyor.core.internal.JsonWriting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -73,7 +74,7 @@ public final class TaskCodec {
             g.writeNumberField("maxAttempts", task.maxAttempts());
             g.writeNumberField("timeoutMs", task.timeoutMs());
             writeIfPresent(g, "runAt", task.runAt());
-            g.writeStringField("submittedAt", task.submittedAt().toString());
+            g.writeStringField("submittedAt", JsonWriting.iso(task.submittedAt()));
             g.writeNumberField("attempt", task.attempt());
         });
     }
@@ -182,7 +183,7 @@ public final class TaskCodec {
             writeIfPresent(g, "submittedAt", r.submittedAt());
             writeIfPresent(g, "startedAt", r.startedAt());
             writeIfPresent(g, "finishedAt", r.finishedAt());
-            g.writeStringField("updatedAt", r.updatedAt().toString());
+            g.writeStringField("updatedAt", JsonWriting.iso(r.updatedAt()));
             if (r.result() != null) {
                 g.writeFieldName("result");
                 writeValue(g, r.result());
@@ -361,13 +362,13 @@ public final class TaskCodec {
         if (value == null) {
             g.writeNull();
         } else {
-            MAPPER.writeTree(g, value);
+            JsonWriting.writeTree(g, value, MAPPER);
         }
     }
 
     private static void writeIfPresent(JsonGenerator g, String name, Object value) throws IOException {
         if (value != null) {
-            g.writeStringField(name, value.toString());
+            g.writeStringField(name, value instanceof Instant t ? JsonWriting.iso(t) : value.toString());
         }
     }
 
