@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.conveyor.core.internal.Instants;
 import io.conveyor.core.internal.JsonFields;
 import io.conveyor.core.internal.JsonWriting;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public final class TaskCodec {
             g.writeNumberField("maxAttempts", task.maxAttempts());
             g.writeNumberField("timeoutMs", task.timeoutMs());
             writeIfPresent(g, "runAt", task.runAt());
-            g.writeStringField("submittedAt", JsonWriting.iso(task.submittedAt()));
+            g.writeStringField("submittedAt", Instants.format(task.submittedAt()));
             g.writeNumberField("attempt", task.attempt());
         });
     }
@@ -183,7 +184,7 @@ public final class TaskCodec {
             writeIfPresent(g, "submittedAt", r.submittedAt());
             writeIfPresent(g, "startedAt", r.startedAt());
             writeIfPresent(g, "finishedAt", r.finishedAt());
-            g.writeStringField("updatedAt", JsonWriting.iso(r.updatedAt()));
+            g.writeStringField("updatedAt", Instants.format(r.updatedAt()));
             if (r.result() != null) {
                 g.writeFieldName("result");
                 writeValue(g, r.result());
@@ -368,7 +369,7 @@ public final class TaskCodec {
 
     private static void writeIfPresent(JsonGenerator g, String name, Object value) throws IOException {
         if (value != null) {
-            g.writeStringField(name, value instanceof Instant t ? JsonWriting.iso(t) : value.toString());
+            g.writeStringField(name, value instanceof Instant t ? Instants.format(t) : value.toString());
         }
     }
 

@@ -64,7 +64,7 @@ public final class JsonFields {
         }
         if (v.isTextual()) {
             try {
-                return Optional.of(Instant.parse(v.asText()));
+                return Optional.of(Instants.parse(v.asText()));
             } catch (DateTimeParseException e) {
                 throw new MalformedTaskException(
                         field,
