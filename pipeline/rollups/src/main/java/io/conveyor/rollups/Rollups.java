@@ -32,7 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rollup role: a Kafka Streams application (exactly-once) that keeps the task-status table.
+ * The rollup role: a Kafka Streams application (exactly-once) that keeps the task-status table
+ * and the windowed rollups per task type ({@link WindowTopology}, emitted to {@code
+ * conveyor.rollups}; the latest ones, read back, in {@link #windows()}).
  * Several instances with one application id share the partitions of {@code conveyor.results};
  * {@link #statusLookup()} finds a task on whichever instance holds it (each instance advertises
  * its HTTP server as {@code application.server}, see {@code rollup.advertised.url}).

@@ -89,7 +89,7 @@ public final class WindowTopology {
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
                         .withCachingEnabled());
-        results.process(() -> new ObserveProcessor(settings.punctuate()), Named.as("rollup-observe"))
+        results.process(() -> new ObserveProcessor(settings.punctuate(), settings.grace()), Named.as("rollup-observe"))
                 .repartition(Repartitioned.with(Serdes.String(), Signal.serde())
                         .withStreamPartitioner(Signal.partitioner())
                         .withName("rollup-observations"))

@@ -48,6 +48,7 @@ class WindowTopologyTest {
     Path stateDir;
 
     private TopologyTestDriver driver;
+    private Instant wallClock = T0;
     private TestInputTopic<String, byte[]> results;
     private TestOutputTopic<String, RollupWindow> rollups;
 
@@ -96,7 +97,7 @@ class WindowTopologyTest {
 
         publish(queued("other", 15_000)); // event time 15 s = end 10 s + grace 5 s
         assertThat(rollups.isEmpty()).isTrue();
-        driver.advanceWallClockTime(TICK); // the results partition reports its progress: [0, 10 s) closes
+        advance(TICK); // the results partition reports its progress: [0, 10 s) closes
 
         List<RollupWindow> closed = rollups.readValuesToList();
         assertThat(closed).extracting(RollupWindow::type).containsExactly("cpu", "echo");
@@ -126,33 +127,33 @@ class WindowTopologyTest {
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 3_000));
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 12_000));
 
-        driver.advanceWallClockTime(Duration.ofSeconds(14)); // wall clock 14 s: [0, 10 s) is in its grace
+        advance(Duration.ofSeconds(14)); // wall clock 14 s: [0, 10 s) is in its grace
         assertThat(rollups.isEmpty()).isTrue();
-        driver.advanceWallClockTime(TICK); // 15 s: closes, although no result arrived since
+        advance(TICK); // 15 s: closes, although no result arrived since
         assertThat(rollups.readValuesToList())
                 .singleElement()
                 .satisfies(w -> assertThat(w.start()).isEqualTo(T0))
                 .satisfies(w -> assertThat(w.succeeded()).isEqualTo(1));
 
         for (int i = 0; i < 10; i++) {
-            driver.advanceWallClockTime(TICK); // up to 25 s: [10 s, 20 s) closes, once
+            advance(TICK); // up to 25 s: [10 s, 20 s) closes, once
         }
         List<RollupWindow> next = rollups.readValuesToList();
         assertThat(next).singleElement().satisfies(w -> assertThat(w.start()).isEqualTo(T0.plusSeconds(10)));
 
-        driver.advanceWallClockTime(Duration.ofSeconds(10)); // 35 s: the empty window after the last one, once
+        advance(Duration.ofSeconds(10)); // 35 s: the empty window after the last one, once
         assertThat(rollups.readValuesToList())
                 .singleElement()
                 .satisfies(w -> assertThat(w.start()).isEqualTo(T0.plusSeconds(20)))
                 .satisfies(w -> assertThat(w.terminal()).isZero());
 
-        driver.advanceWallClockTime(Duration.ofSeconds(40)); // 75 s: the minute closes, with both tasks
+        advance(Duration.ofSeconds(40)); // 75 s: the minute closes, with both tasks
         assertThat(rollups.readValuesToList())
                 .singleElement()
                 .satisfies(w -> assertThat(w.window()).isEqualTo("1m"))
                 .satisfies(w -> assertThat(w.succeeded()).isEqualTo(2));
         for (int i = 0; i < 120; i++) {
-            driver.advanceWallClockTime(TICK);
+            advance(TICK);
         }
         assertThat(rollups.readValuesToList())
                 .extracting(RollupWindow::window, RollupWindow::terminal)
@@ -164,7 +165,7 @@ class WindowTopologyTest {
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 12_000)); // stream time 12 s
         publish(terminal("echo", TaskStatus.FAILED, 0, 10, 8_000)); // [0, 10 s) ended, in its grace: late
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 16_000)); // 16 s: [0, 10 s) closes
-        driver.advanceWallClockTime(TICK);
+        advance(TICK);
         publish(terminal("echo", TaskStatus.CANCELLED, 0, -1, 9_000)); // after its grace: dropped
 
         RollupWindow first = rollups.readValuesToList().getFirst();
@@ -179,7 +180,7 @@ class WindowTopologyTest {
                 .isZero();
 
         publish(queued("echo", 65_000)); // the minute closes: it still took the dropped 10 s result
-        driver.advanceWallClockTime(TICK);
+        advance(TICK);
         RollupWindow minute = rollups.readValuesToList().stream()
                 .filter(w -> w.window().equals("1m"))
                 .findFirst()
@@ -189,21 +190,34 @@ class WindowTopologyTest {
     }
 
     @Test
-    void aBusyResultsPartitionClosesWindowsByEventTimeNotTheWallClock() {
-        // a backlog being caught up: results of long ago keep arriving while the wall clock runs on
-        for (int i = 0; i < 30; i++) {
-            publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 1_000 + i * 100L));
-            driver.advanceWallClockTime(TICK);
+    void aResultsPartitionCatchingUpClosesWindowsByEventTimeNotTheWallClock() {
+        Instant fiveMinutesAgo = T0.minus(Duration.ofMinutes(5));
+        for (int i = 0; i < 30; i++) { // a backlog: results written five minutes ago, read only now
+            TaskResult r = terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 1_000 + i * 100L - 300_000);
+            results.pipeInput(r.taskId(), codec.encode(r), fiveMinutesAgo.plusMillis(i * 100L));
+            advance(TICK);
         }
-        assertThat(rollups.isEmpty()).isTrue(); // 30 s of wall clock, but event time is at 3.9 s
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
-                .isZero();
-
-        driver.advanceWallClockTime(TICK.multipliedBy(2)); // caught up and idle: the wall clock closes
+        assertThat(rollups.isEmpty()).isTrue(); // 30 s of wall clock, but event time is 5 minutes behind
+        advance(TICK.multipliedBy(5));
+        assertThat(rollups.isEmpty()).isTrue(); // quiet, but after old results: may not be caught up yet
+        advance(Duration.ofSeconds(55)); // quiet for a minute: the backlog drained, the wall clock closes
         assertThat(rollups.readValuesToList())
-                .filteredOn(w -> w.window().equals("10s") && w.start().equals(T0))
+                .filteredOn(w -> w.window().equals("10s") && w.start().equals(fiveMinutesAgo))
                 .singleElement()
                 .satisfies(w -> assertThat(w.succeeded()).isEqualTo(30));
+        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+                .isZero();
+    }
+
+    @Test
+    void anEmptyPartitionLetsTheWallClockCloseWindowsAMinuteAfterTheStart() {
+        advance(Duration.ofSeconds(59));
+        advance(Duration.ofSeconds(1)); // nothing for a minute since the start: idle; closes up to 50 s
+        publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 5_000));
+        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+                .isEqualTo(1);
+        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "1m"))
+                .isZero();
     }
 
     private double counter(String prometheusName, String window) {
@@ -216,8 +230,14 @@ class WindowTopologyTest {
         return org.assertj.core.data.Offset.offset(0.005);
     }
 
+    /** Moves the wall clock; results published from now on were written at the new time. */
+    private void advance(Duration d) {
+        wallClock = wallClock.plus(d);
+        driver.advanceWallClockTime(d);
+    }
+
     private void publish(TaskResult r) {
-        results.pipeInput(r.taskId(), codec.encode(r));
+        results.pipeInput(r.taskId(), codec.encode(r), wallClock);
     }
 
     private TaskResult queued(String type, long atMs) {

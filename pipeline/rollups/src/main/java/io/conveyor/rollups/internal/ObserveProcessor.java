@@ -10,21 +10,36 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * The results side of the windows: turns each result that adds something into an {@link
  * Observation} keyed by its type, and every punctuation interval (wall clock) sends this
- * partition's {@link Signal.Progress}: the latest event time seen, or the wall clock once nothing
- * arrived for two intervals. A partition that is still restoring or catching up a backlog sends no
- * wall-clock progress, so windows never close ahead of results still to come.
+ * partition's {@link Signal.Progress}: the latest event time seen, or the wall clock once the
+ * partition is idle: nothing arrived for two intervals after a fresh result (written at most
+ * {@code lag} before it was read), or for a minute (at least ten intervals) after an old one (a
+ * backlog that drained) or since the start. A partition that is still restoring (it does not punctuate)
+ * or catching up a backlog sends only its event time, so windows never close ahead of results
+ * still to come.
  *
  * <p>Threads: one stream thread owns an instance.
  */
 public final class ObserveProcessor implements Processor<String, TaskResult, String, Signal> {
+    /** How long a partition must be quiet after old results (or since the start) to count as idle. */
+    static final long UNSURE_QUIET_MS = 60_000;
+
     private final Duration punctuate;
+    private final long lagMs;
+    /** Whether the last result read was fresh; false until one is. */
+    private boolean caughtUp;
+
     private ProcessorContext<String, Signal> context;
     private int partition;
     private long streamTime;
     private long lastActivity;
 
-    public ObserveProcessor(Duration punctuate) {
+    /**
+     * @param lag how old (by record timestamp) a result may be when read for the partition to count
+     *     as caught up; the grace is a natural choice
+     */
+    public ObserveProcessor(Duration punctuate, Duration lag) {
         this.punctuate = punctuate;
+        this.lagMs = Math.max(lag.toMillis(), 2 * punctuate.toMillis());
     }
 
     @Override
@@ -33,6 +48,7 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
         this.partition = context.taskId().partition();
         this.streamTime = -1;
         this.lastActivity = context.currentSystemTimeMs();
+        this.caughtUp = false;
         context.schedule(punctuate, PunctuationType.WALL_CLOCK_TIME, this::progress);
     }
 
@@ -43,6 +59,7 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
             return;
         }
         lastActivity = context.currentSystemTimeMs();
+        caughtUp = lastActivity - record.timestamp() <= lagMs;
         Observation o = Observation.of(result);
         streamTime = Math.max(
                 streamTime, o != null ? o.eventTimeMs() : result.updatedAt().toEpochMilli());
@@ -52,7 +69,8 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
     }
 
     private void progress(long wallClock) {
-        boolean idle = wallClock - lastActivity >= 2 * punctuate.toMillis();
+        long quietFor = caughtUp ? 2 * punctuate.toMillis() : Math.max(UNSURE_QUIET_MS, 10 * punctuate.toMillis());
+        boolean idle = wallClock - lastActivity >= quietFor;
         long time = idle ? Math.max(streamTime, wallClock) : streamTime;
         if (time >= 0) {
             context.forward(new Record<>("", new Signal.Progress(partition, time), wallClock));
