@@ -165,6 +165,12 @@ public final class ConveyorConfig {
             "How often the rollups look for windows to close, also when no results arrive (wall clock)",
             1_000,
             10);
+    public static final Setting<Long> ROLLUP_IDLE_TIMEOUT_MS = Setting.longAtLeast(
+            "rollup.idle.timeout.ms",
+            "How long a results partition that read only old results (a backlog), or none since the start, must"
+                    + " stay quiet before the wall clock closes windows for it",
+            60_000,
+            0);
     public static final Setting<String> ROLLUP_APPLICATION_ID = Setting.text(
             "rollup.application.id",
             "Kafka Streams application id of the rollups (also their consumer group)",
@@ -228,6 +234,7 @@ public final class ConveyorConfig {
             ROLLUP_WINDOWS,
             ROLLUP_GRACE_MS,
             ROLLUP_PUNCTUATE_INTERVAL_MS,
+            ROLLUP_IDLE_TIMEOUT_MS,
             ROLLUP_APPLICATION_ID,
             ROLLUP_STATE_DIR,
             ROLLUP_STATUS_RETENTION_MS,

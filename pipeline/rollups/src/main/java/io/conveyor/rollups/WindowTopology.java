@@ -50,13 +50,22 @@ public final class WindowTopology {
      * @param grace how long after its end a window takes late results
      * @param punctuate how often windows are closed by the wall clock
      * @param registry where the late and dropped counters go
+     * @param idleTimeout how long a results partition that read only old results, or none, must be
+     *     quiet before the wall clock closes windows for it
      */
-    public record Settings(List<Duration> sizes, Duration grace, Duration punctuate, MeterRegistry registry) {
+    public record Settings(
+            List<Duration> sizes, Duration grace, Duration punctuate, MeterRegistry registry, Duration idleTimeout) {
+        /** With the default idle timeout of a minute. */
+        public Settings(List<Duration> sizes, Duration grace, Duration punctuate, MeterRegistry registry) {
+            this(sizes, grace, punctuate, registry, Duration.ofMinutes(1));
+        }
+
         public Settings {
             sizes = sizes.stream().sorted().toList();
             Objects.requireNonNull(grace, "grace");
             Objects.requireNonNull(punctuate, "punctuate");
             Objects.requireNonNull(registry, "registry");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
         }
 
         public static Settings from(ConveyorConfig config, MeterRegistry registry) {
@@ -64,7 +73,8 @@ public final class WindowTopology {
                     config.get(ConveyorConfig.ROLLUP_WINDOWS),
                     Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_GRACE_MS)),
                     Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_PUNCTUATE_INTERVAL_MS)),
-                    registry);
+                    registry,
+                    Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_IDLE_TIMEOUT_MS)));
         }
     }
 
@@ -89,7 +99,9 @@ public final class WindowTopology {
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
                         .withCachingEnabled());
-        results.process(() -> new ObserveProcessor(settings.punctuate(), settings.grace()), Named.as("rollup-observe"))
+        results.process(
+                        () -> new ObserveProcessor(settings.punctuate(), settings.grace(), settings.idleTimeout()),
+                        Named.as("rollup-observe"))
                 .repartition(Repartitioned.with(Serdes.String(), Signal.serde())
                         .withStreamPartitioner(Signal.partitioner())
                         .withName("rollup-observations"))

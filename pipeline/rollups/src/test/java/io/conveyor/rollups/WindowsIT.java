@@ -168,6 +168,7 @@ class WindowsIT {
                 .set(ConveyorConfig.ROLLUP_WINDOWS, "2s,4s")
                 .set(ConveyorConfig.ROLLUP_GRACE_MS, 500)
                 .set(ConveyorConfig.ROLLUP_PUNCTUATE_INTERVAL_MS, 200)
+                .set(ConveyorConfig.ROLLUP_IDLE_TIMEOUT_MS, 2_000)
                 .set(ConveyorConfig.HTTP_PORT, 0)
                 // a restarted instance joins at once instead of waiting 45 s for the old one to time out
                 .set("kafka.streams.consumer.session.timeout.ms", "6000", "test")

@@ -12,19 +12,17 @@ import org.apache.kafka.streams.processor.api.Record;
  * Observation} keyed by its type, and every punctuation interval (wall clock) sends this
  * partition's {@link Signal.Progress}: the latest event time seen, or the wall clock once the
  * partition is idle: nothing arrived for two intervals after a fresh result (written at most
- * {@code lag} before it was read), or for a minute (at least ten intervals) after an old one (a
- * backlog that drained) or since the start. A partition that is still restoring (it does not punctuate)
+ * {@code lag} before it was read), or for {@code idleTimeout} ({@code rollup.idle.timeout.ms})
+ * after an old one (a backlog that drained) or since the start. A partition that is still restoring (it does not punctuate)
  * or catching up a backlog sends only its event time, so windows never close ahead of results
  * still to come.
  *
  * <p>Threads: one stream thread owns an instance.
  */
 public final class ObserveProcessor implements Processor<String, TaskResult, String, Signal> {
-    /** How long a partition must be quiet after old results (or since the start) to count as idle. */
-    static final long UNSURE_QUIET_MS = 60_000;
-
     private final Duration punctuate;
     private final long lagMs;
+    private final long idleTimeoutMs;
     /** Whether the last result read was fresh; false until one is. */
     private boolean caughtUp;
 
@@ -37,9 +35,10 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
      * @param lag how old (by record timestamp) a result may be when read for the partition to count
      *     as caught up; the grace is a natural choice
      */
-    public ObserveProcessor(Duration punctuate, Duration lag) {
+    public ObserveProcessor(Duration punctuate, Duration lag, Duration idleTimeout) {
         this.punctuate = punctuate;
         this.lagMs = Math.max(lag.toMillis(), 2 * punctuate.toMillis());
+        this.idleTimeoutMs = Math.max(idleTimeout.toMillis(), 2 * punctuate.toMillis());
     }
 
     @Override
@@ -69,7 +68,7 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
     }
 
     private void progress(long wallClock) {
-        long quietFor = caughtUp ? 2 * punctuate.toMillis() : Math.max(UNSURE_QUIET_MS, 10 * punctuate.toMillis());
+        long quietFor = caughtUp ? 2 * punctuate.toMillis() : idleTimeoutMs;
         boolean idle = wallClock - lastActivity >= quietFor;
         long time = idle ? Math.max(streamTime, wallClock) : streamTime;
         if (time >= 0) {
