@@ -49,6 +49,7 @@ class StatsIT {
                 .set(ConveyorConfig.ROLLUP_WINDOWS, "2s,4s")
                 .set(ConveyorConfig.ROLLUP_GRACE_MS, 200)
                 .set(ConveyorConfig.ROLLUP_PUNCTUATE_INTERVAL_MS, 200)
+                .set(ConveyorConfig.ROLLUP_IDLE_TIMEOUT_MS, 2_000)
                 .set(ConveyorConfig.HTTP_PORT, 0)
                 .build();
         try (Node node = new Node()) {
@@ -78,7 +79,9 @@ class StatsIT {
                                 w.path("type").asText() + "/" + w.path("window").asText() + "/"
                                         + w.path("start").asText(),
                                 w)));
-                assertThat(sum(served, "fail", "2s", "/deadLetters")).isEqualTo(1);
+                assertThat(sum(served, "fail", "2s", "/deadLetters"))
+                        .as("%s", stats)
+                        .isEqualTo(1);
                 assertThat(sum(served, "echo", "2s", "/tasks/SUCCEEDED")).isEqualTo(10);
                 assertThat(sum(served, "echo", "4s", "/tasks/SUCCEEDED")).isEqualTo(10);
                 assertThat(sum(served, "echo", "4s", "/arrivals")).isEqualTo(10);

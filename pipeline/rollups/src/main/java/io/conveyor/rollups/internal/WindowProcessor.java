@@ -222,6 +222,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
                 continue;
             }
             TreeMap<Long, Map<String, WindowAggregate>> windows = open.get(i);
+            Map<String, Long> before = new HashMap<>(lastEmittedEnd.get(i));
             while (!windows.isEmpty() && windows.firstKey() + size <= boundary) {
                 Map.Entry<Long, Map<String, WindowAggregate>> w = windows.pollFirstEntry();
                 long start = w.getKey();
@@ -229,9 +230,9 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
                     emit(e.getValue().toWindow(e.getKey(), sizes.get(i), start));
                     lastEmittedEnd.get(i).put(e.getKey(), start + size);
                 }
-                emitTrailing(i, start + size);
+                emitTrailing(i, start + size, before);
             }
-            emitTrailing(i, boundary);
+            emitTrailing(i, boundary, before);
             closedBefore[i] = boundary;
             store.put(
                     metaKey(size),
@@ -243,12 +244,16 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
         }
     }
 
-    /** The empty window right after a type's last one, for types whose next window had nothing. */
-    private void emitTrailing(int i, long upTo) {
+    /**
+     * The empty window right after a type's last one, for types whose next window had nothing. Only
+     * after windows emitted by an earlier close ({@code before}), so that a window with data is the
+     * latest one for at least a punctuation interval, also when closing jumps ahead.
+     */
+    private void emitTrailing(int i, long upTo, Map<String, Long> before) {
         Iterator<Map.Entry<String, Long>> it = lastEmittedEnd.get(i).entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Long> e = it.next();
-            if (e.getValue() + sizeMs[i] <= upTo) {
+            if (e.getValue().equals(before.get(e.getKey())) && e.getValue() + sizeMs[i] <= upTo) {
                 emit(new WindowAggregate().toWindow(e.getKey(), sizes.get(i), e.getValue()));
                 it.remove();
             }
