@@ -58,6 +58,20 @@ class RollupLookupIT {
         }
     }
 
+    /** Four partitions and two rollup instances' worth of settings, on fresh topics. */
+    private static ConveyorConfig provisioned(KafkaBroker broker, String prefix) {
+        ConveyorConfig config = ConveyorConfig.builder()
+                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
+                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName(prefix))
+                .set(ConveyorConfig.TOPICS_PARTITIONS, 4)
+                .set(ConveyorConfig.ROLLUP_APPLICATION_ID, broker.uniqueName("rollups"))
+                .set(ConveyorConfig.HTTP_PORT, 0)
+                .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1")
+                .build();
+        TestClients.provision(broker.bootstrapServers(), config.topics());
+        return config;
+    }
+
     @AfterEach
     void stop() {
         nodes.forEach(Node::close);
@@ -66,15 +80,7 @@ class RollupLookupIT {
 
     @Test
     void eitherInstanceAndTheApiFindTasksHeldByTheOther(KafkaBroker broker, @TempDir Path state) throws Exception {
-        ConveyorConfig config = ConveyorConfig.builder()
-                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
-                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("lookup"))
-                .set(ConveyorConfig.TOPICS_PARTITIONS, 4)
-                .set(ConveyorConfig.ROLLUP_APPLICATION_ID, broker.uniqueName("rollups"))
-                .set(ConveyorConfig.HTTP_PORT, 0)
-                .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1")
-                .build();
-        TestClients.provision(broker.bootstrapServers(), config.topics());
+        ConveyorConfig config = provisioned(broker, "lookup");
         Instance a = rollup(config, state.resolve("a"));
         Instance b = rollup(config, state.resolve("b"));
         await().atMost(TIMEOUT).untilAsserted(() -> {
@@ -122,15 +128,7 @@ class RollupLookupIT {
 
     @Test
     void whenAnInstanceLeavesTheOtherTakesOverItsTasks(KafkaBroker broker, @TempDir Path state) throws Exception {
-        ConveyorConfig config = ConveyorConfig.builder()
-                .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
-                .set(ConveyorConfig.TOPICS_PREFIX, broker.uniqueName("leave"))
-                .set(ConveyorConfig.TOPICS_PARTITIONS, 4)
-                .set(ConveyorConfig.ROLLUP_APPLICATION_ID, broker.uniqueName("rollups"))
-                .set(ConveyorConfig.HTTP_PORT, 0)
-                .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1")
-                .build();
-        TestClients.provision(broker.bootstrapServers(), config.topics());
+        ConveyorConfig config = provisioned(broker, "leave");
         TaskLives lives = new TaskLives(broker.uniqueName("task"));
         try (var producer = TestClients.producer(broker.bootstrapServers())) {
             lives.write(producer, config.topics(), 0, TASKS);
