@@ -97,7 +97,7 @@ public final class BenchMain {
                     }
                     log("round " + round + ": " + row.label());
                     runs.computeIfAbsent(row.id(), k -> new ArrayList<>())
-                            .add(runRow(row, broker.bootstrapServers(), preloader));
+                            .add(runRow(row, round, broker.bootstrapServers(), preloader));
                 }
             }
         }
@@ -126,9 +126,12 @@ public final class BenchMain {
         return ordered;
     }
 
-    private RowResult runRow(Row row, String bootstrap, Preloader preloader) throws IOException, InterruptedException {
-        String prefix = "bench-" + row.id() + "-run";
-        String warmPrefix = "bench-" + row.id() + "-warm";
+    private RowResult runRow(Row row, int round, String bootstrap, Preloader preloader)
+            throws IOException, InterruptedException {
+        // fresh names every round: a topic deleted and created again under its old name leaves the
+        // pre-loading producer with a stale topic id, and it retries forever
+        String prefix = "bench-" + row.id() + round + "-run";
+        String warmPrefix = "bench-" + row.id() + round + "-warm";
         List<String> args = new ArrayList<>(
                 List.of("bootstrap=" + bootstrap, "partitions=" + options.get("partitions"), "prefix=" + prefix));
         if (row.id().equals("e")) {
