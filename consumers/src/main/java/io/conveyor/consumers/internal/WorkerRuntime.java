@@ -43,6 +43,7 @@ public final class WorkerRuntime implements Worker {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final int MAX_POLL_RECORDS = 500;
+    private static final int FETCH_MAX_WAIT_MS = 25;
 
     private final String id;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -205,6 +206,11 @@ public final class WorkerRuntime implements Worker {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-" + index);
+        // The broker holds a fetch for partitions with nothing new (the empty high-priority and
+        // retry partitions, while the others are paused) up to fetch.max.wait.ms, and the consumer
+        // sends no other fetch to that broker meanwhile: at the default 500 ms, resumed partitions
+        // waited that long for their first records. Overridable (kafka.consumer.fetch.max.wait.ms).
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS);
         props.putAll(config.kafkaProperties(io.conveyor.core.KafkaClientKind.CONSUMER));
         // correctness depends on these; they are not overridable
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

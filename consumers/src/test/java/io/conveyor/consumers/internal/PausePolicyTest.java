@@ -16,13 +16,23 @@ class PausePolicyTest {
     private final AtomicInteger pauses = new AtomicInteger();
 
     @Test
-    void lowerPartitionsPauseFirstHighKeepsOnePollOfHeadroomAndBothResumeAtHalf() {
+    void lowerPartitionsPauseFirstHighKeepsOnePollOfHeadroomAndBothResumeWithHysteresis() {
         assertThat(update(60, false)).isEmpty();
         assertThat(update(61, false)).containsExactlyInAnyOrder(normal, retry);
         assertThat(update(81, false)).containsExactlyInAnyOrder(high, normal, retry);
         assertThat(update(51, false)).as("hysteresis").containsExactlyInAnyOrder(high, normal, retry);
         assertThat(update(50, false)).isEmpty();
         assertThat(pauses).hasValue(1);
+    }
+
+    @Test
+    void aLargeQueueResumesWhileThreePollsOfWorkAreStillHeld() {
+        PausePolicy large = new PausePolicy("c.tasks.high", 5_000, 500);
+        assertThat(large.update(4_001, false, all, pauses::incrementAndGet)).containsExactlyInAnyOrder(normal, retry);
+        assertThat(large.update(3_501, false, all, pauses::incrementAndGet))
+                .as("hysteresis")
+                .containsExactlyInAnyOrder(normal, retry);
+        assertThat(large.update(3_500, false, all, pauses::incrementAndGet)).isEmpty();
     }
 
     @Test
