@@ -2,7 +2,9 @@ package io.conveyor.core;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.Instants;
 import io.conveyor.core.internal.JsonFields;
 import io.conveyor.core.internal.JsonWriting;
+import io.conveyor.core.internal.RawJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,6 +22,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -135,6 +141,158 @@ public final class TaskCodec {
             }
         }
         return read(node, UUID.randomUUID().toString(), Priority.NORMAL, clock.instant(), 1);
+    }
+
+    /**
+     * Reads an HTTP submission from {@code length} bytes at {@code offset} (a body, or one line of
+     * an NDJSON batch), as {@link #readSubmission(JsonNode)} reads its tree, with the same errors;
+     * but the payload is kept as the bytes it came as ({@link RawJson}): the API only passes it on.
+     *
+     * @throws MalformedTaskException when the bytes are not one JSON object, or naming the first
+     *     bad field
+     */
+    public Task readSubmission(byte[] bytes, int offset, int length) throws MalformedTaskException {
+        if (length == 0) {
+            throw new MalformedTaskException(null, "the record is empty; expected a JSON object");
+        }
+        try (JsonParser p = MAPPER.createParser(bytes, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                parseValue(bytes, offset, length); // not JSON at all: says so
+                throw new MalformedTaskException(null, "expected a JSON object");
+            }
+            ObjectNode node = submissionFields(p, bytes, offset);
+            requireEnd(p);
+            return readSubmission(node);
+        } catch (JsonProcessingException e) {
+            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    /** One item of a batch: a task, or why it is not one. */
+    public record Submission(Task task, MalformedTaskException error) {}
+
+    /**
+     * The items of a JSON array of submissions, each read as {@link #readSubmission(byte[], int,
+     * int)} reads one, up to {@code max}; {@code total} counts every item, also beyond {@code max}.
+     */
+    public record SubmissionArray(List<Submission> items, int total) {}
+
+    /**
+     * Reads a JSON array of submissions: an item that is not a valid submission becomes its error,
+     * the others still count. Empty when the bytes are valid JSON but not an array.
+     *
+     * @throws MalformedTaskException when the bytes are not JSON (or have trailing tokens)
+     */
+    public Optional<SubmissionArray> readSubmissionArray(byte[] bytes, int max) throws MalformedTaskException {
+        if (bytes.length == 0) {
+            throw new MalformedTaskException(null, "the document is empty");
+        }
+        try (JsonParser p = MAPPER.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                parseValue(bytes, 0, bytes.length); // not JSON at all: says so
+                return Optional.empty();
+            }
+            List<Submission> items = new ArrayList<>();
+            int total = 0;
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                total++;
+                if (total > max) {
+                    p.skipChildren();
+                } else if (t != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    items.add(new Submission(null, new MalformedTaskException(null, "the body must be a JSON object")));
+                } else {
+                    items.add(submission(submissionFields(p, bytes, 0)));
+                }
+            }
+            requireEnd(p);
+            return Optional.of(new SubmissionArray(items, total));
+        } catch (JsonProcessingException e) {
+            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private Submission submission(ObjectNode fields) {
+        try {
+            return new Submission(readSubmission(fields), null);
+        } catch (MalformedTaskException e) {
+            return new Submission(null, e);
+        } catch (IllegalArgumentException e) {
+            return new Submission(null, new MalformedTaskException(null, e.getMessage(), e));
+        }
+    }
+
+    /**
+     * The fields of the object whose START_OBJECT {@code p} is on, as a tree, but the payload as its
+     * raw bytes: cut from the start of its first token to the end of its last, found as the start of
+     * the token after it less the separator. Leaves {@code p} on the END_OBJECT.
+     */
+    private static ObjectNode submissionFields(JsonParser p, byte[] bytes, int base) throws IOException {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        JsonToken t = p.nextToken();
+        while (t == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("payload")) {
+                int start = base + (int) p.currentTokenLocation().getByteOffset();
+                if (value.isStructStart()) {
+                    p.skipChildren();
+                } else {
+                    p.finishToken();
+                }
+                t = p.nextToken();
+                int end = base + (int) p.currentTokenLocation().getByteOffset();
+                end = trimSpace(bytes, start, end);
+                if (t == JsonToken.FIELD_NAME) {
+                    end = trimSpace(bytes, start, end - 1); // the comma before the next field
+                }
+                node.set(name, RawJson.node(bytes, start, end - start));
+            } else {
+                node.set(name, value.isStructStart() ? p.readValueAsTree() : scalar(p, value));
+                t = p.nextToken();
+            }
+        }
+        return node;
+    }
+
+    private static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (t) {
+            case VALUE_STRING -> f.textNode(p.getText());
+            case VALUE_NUMBER_INT ->
+                switch (p.getNumberType()) {
+                    case INT -> f.numberNode(p.getIntValue());
+                    case LONG -> f.numberNode(p.getLongValue());
+                    default -> f.numberNode(p.getBigIntegerValue());
+                };
+            case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDecimalValue());
+            case VALUE_TRUE -> f.booleanNode(true);
+            case VALUE_FALSE -> f.booleanNode(false);
+            default -> f.nullNode();
+        };
+    }
+
+    private static int trimSpace(byte[] bytes, int start, int end) {
+        while (end > start && isJsonSpace(bytes[end - 1])) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean isJsonSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+
+    private static void requireEnd(JsonParser p) throws IOException, MalformedTaskException {
+        JsonToken trailing = p.nextToken();
+        if (trailing != null) {
+            throw new MalformedTaskException(
+                    null, "not valid JSON: trailing token (" + trailing + ") after the value; send one JSON value");
+        }
     }
 
     private Task read(JsonNode node, String id, Priority defaultPriority, Instant submittedAt, int attempt)

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -29,6 +31,80 @@ class TaskCodecPropertyTest {
     void everyResultSurvivesTheWire(@ForAll("results") TaskResult result) throws Exception {
         assertThat(codec.decodeResult(codec.encode(result))).isEqualTo(result);
         assertThat(reparsed(codec.encode(result))).isEqualTo(reparsed(codec.toJson(result)));
+    }
+
+    /**
+     * The streaming submission reader keeps the payload as its raw bytes: whatever the payload,
+     * the whitespace around it and where it stands among the fields, the record carries the payload
+     * verbatim and otherwise is the tree reader's, alone, as an NDJSON line at an offset, and in an
+     * array.
+     */
+    @Property(tries = 1000)
+    void submissionsReadFromBytesWriteTheRecordsOfTheTreeReader(
+            @ForAll("payloadTexts") String payload,
+            @ForAll("spaces") String before,
+            @ForAll("spaces") String after,
+            @ForAll boolean payloadFirst)
+            throws Exception {
+        String rest = "\"type\":\"echo\",\"maxAttempts\":3";
+        String body = "{"
+                + (payloadFirst
+                        ? "\"payload\":" + before + payload + after + "," + rest
+                        : rest + ",\"payload\":" + before + payload + after)
+                + "}";
+        TaskCodec fixed = new TaskCodec(java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+        JsonNode expected = recordWithoutIdAndPayload(fixed, fixed.readSubmission(TaskCodec.parse(utf8(body))));
+        String verbatim = "\"payload\":" + payload + ",";
+
+        List<Task> read = new ArrayList<>();
+        read.add(fixed.readSubmission(utf8(body), 0, utf8(body).length));
+        byte[] padded = utf8("{\"type\":\"x\"}\n" + body + "\n");
+        int offset = utf8("{\"type\":\"x\"}\n").length;
+        read.add(fixed.readSubmission(padded, offset, utf8(body).length));
+        var array = fixed.readSubmissionArray(utf8("[ " + body + " ,\n" + body + "]"), 10)
+                .orElseThrow();
+        assertThat(array.total()).isEqualTo(2);
+        array.items().forEach(item -> read.add(item.task()));
+        for (Task task : read) {
+            assertThat(new String(fixed.encode(task), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("the payload goes on as it came")
+                    .contains(verbatim);
+            assertThat(recordWithoutIdAndPayload(fixed, task)).isEqualTo(expected);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode recordWithoutIdAndPayload(TaskCodec codec, Task task) throws Exception {
+        ObjectNode record = (ObjectNode) TaskCodec.mapper().readTree(codec.encode(task));
+        record.remove("id");
+        record.remove("payload");
+        return record;
+    }
+
+    @Provide
+    Arbitrary<String> spaces() {
+        return Arbitraries.strings().withChars(' ', '\t', '\n', '\r').ofMaxLength(3);
+    }
+
+    @Provide
+    Arbitrary<String> payloadTexts() {
+        Arbitrary<String> numbers = Arbitraries.of("0", "-1", "42", "3.25", "1e400", "-0.0", "12345678901234567890123");
+        return Arbitraries.oneOf(
+                payloads().map(JsonNode::toString),
+                numbers,
+                Arbitraries.of(
+                        "\"\"",
+                        "\"ünï \\\"quoted\\\" \\u00e9\"",
+                        "true",
+                        "false",
+                        "null",
+                        "[]",
+                        "{}",
+                        "[1, [2, {\"a\": [ ]}], \"x\"]",
+                        "{ \"nested\" : { \"deep\" : [ 1 , 2 ] } }"));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode reparsed(Object json) throws Exception {

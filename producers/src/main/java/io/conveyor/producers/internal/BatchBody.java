@@ -1,9 +1,8 @@
 package io.conveyor.producers.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.conveyor.core.MalformedTaskException;
-import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
+import io.conveyor.core.TaskCodec.Submission;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,9 +15,6 @@ import java.util.List;
 final class BatchBody {
     private BatchBody() {}
 
-    /** One item: a task, or why it is not one. */
-    record Item(Task task, MalformedTaskException error) {}
-
     /** More items than the limit. */
     static final class TooManyItems extends Exception {
         private static final long serialVersionUID = 1L;
@@ -28,35 +24,30 @@ final class BatchBody {
         }
     }
 
-    static List<Item> read(byte[] body, boolean ndjson, TaskCodec codec, int max)
+    static List<Submission> read(byte[] body, boolean ndjson, TaskCodec codec, int max)
             throws MalformedTaskException, TooManyItems {
-        List<Item> items = ndjson ? lines(body, codec, max) : array(body, codec, max);
+        List<Submission> items = ndjson ? lines(body, codec, max) : array(body, codec, max);
         if (items.isEmpty()) {
             throw new MalformedTaskException(null, "the batch is empty; send at least one task");
         }
         return items;
     }
 
-    private static List<Item> array(byte[] body, TaskCodec codec, int max) throws MalformedTaskException, TooManyItems {
-        JsonNode node = TaskCodec.parseValue(body, 0, body.length);
-        if (!node.isArray()) {
-            throw new MalformedTaskException(
-                    null,
-                    "the body must be a JSON array of tasks (or one task per line with content-type"
-                            + " application/x-ndjson)");
+    private static List<Submission> array(byte[] body, TaskCodec codec, int max)
+            throws MalformedTaskException, TooManyItems {
+        TaskCodec.SubmissionArray array = codec.readSubmissionArray(body, max)
+                .orElseThrow(() -> new MalformedTaskException(
+                        null,
+                        "the body must be a JSON array of tasks (or one task per line with content-type"
+                                + " application/x-ndjson)"));
+        if (array.total() > max) {
+            throw new TooManyItems(String.valueOf(array.total()), max);
         }
-        if (node.size() > max) {
-            throw new TooManyItems(String.valueOf(node.size()), max);
-        }
-        List<Item> items = new ArrayList<>(node.size());
-        for (JsonNode element : node) {
-            items.add(item(element, codec));
-        }
-        return items;
+        return array.items();
     }
 
-    private static List<Item> lines(byte[] body, TaskCodec codec, int max) throws TooManyItems {
-        List<Item> items = new ArrayList<>();
+    private static List<Submission> lines(byte[] body, TaskCodec codec, int max) throws TooManyItems {
+        List<Submission> items = new ArrayList<>();
         int start = 0;
         while (start < body.length) {
             int end = start;
@@ -82,21 +73,13 @@ final class BatchBody {
         return items;
     }
 
-    private static Item line(byte[] body, int offset, int length, TaskCodec codec) {
+    private static Submission line(byte[] body, int offset, int length, TaskCodec codec) {
         try {
-            return item(TaskCodec.parseValue(body, offset, length), codec);
+            return new Submission(codec.readSubmission(body, offset, length), null);
         } catch (MalformedTaskException e) {
-            return new Item(null, e);
-        }
-    }
-
-    private static Item item(JsonNode node, TaskCodec codec) {
-        try {
-            return new Item(codec.readSubmission(node), null);
-        } catch (MalformedTaskException e) {
-            return new Item(null, e);
+            return new Submission(null, e);
         } catch (IllegalArgumentException e) {
-            return new Item(null, new MalformedTaskException(null, e.getMessage(), e));
+            return new Submission(null, new MalformedTaskException(null, e.getMessage(), e));
         }
     }
 

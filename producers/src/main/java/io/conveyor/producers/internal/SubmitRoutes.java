@@ -1,12 +1,13 @@
 package io.conveyor.producers.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.Meters;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
+import io.conveyor.core.TaskCodec.Submission;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -16,7 +17,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,8 +33,6 @@ import java.util.Locale;
 public final class SubmitRoutes {
     /** Bytes added to a body's size to estimate its records (envelope fields, record headers). */
     private static final int RECORD_OVERHEAD = 256;
-
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final TaskCodec codec;
     private final Submissions submissions;
@@ -95,7 +97,7 @@ public final class SubmitRoutes {
         Task task;
         try {
             TaskCodec.requireUtf8(body);
-            task = codec.readSubmission(TaskCodec.parse(body));
+            task = codec.readSubmission(body, 0, body.length);
         } catch (MalformedTaskException e) {
             invalid(ctx, 400, "invalid_task", e.getMessage(), e.field());
             return;
@@ -118,11 +120,10 @@ public final class SubmitRoutes {
                                 ? outcomes.getFirst()
                                 : new Submissions.Refused(500, "internal", "the submission failed: " + error, null);
                         if (outcome instanceof Submissions.Accepted accepted) {
-                            ObjectNode answer = accepted(accepted);
                             response.setStatusCode(202)
                                     .putHeader("content-type", "application/json")
                                     .putHeader("Location", "/v1/tasks/" + accepted.id())
-                                    .end(answer.toString());
+                                    .end(json(g -> accepted(g, accepted)));
                         } else {
                             refused(response, (Submissions.Refused) outcome);
                         }
@@ -134,7 +135,7 @@ public final class SubmitRoutes {
 
     private void submitBatch(RoutingContext ctx) {
         byte[] body = body(ctx);
-        List<BatchBody.Item> items;
+        List<Submission> items;
         try {
             TaskCodec.requireUtf8(body);
             items = BatchBody.read(body, isNdjson(mediaType(ctx)), codec, maxBatch);
@@ -147,7 +148,7 @@ public final class SubmitRoutes {
         }
         batchSizes.record(items.size());
         List<Task> tasks = new ArrayList<>(items.size());
-        for (BatchBody.Item item : items) {
+        for (Submission item : items) {
             if (item.task() != null) {
                 tasks.add(item.task());
             } else {
@@ -174,62 +175,99 @@ public final class SubmitRoutes {
     }
 
     private void answerBatch(
-            HttpServerResponse response,
-            List<BatchBody.Item> items,
-            List<Submissions.Outcome> outcomes,
-            Throwable error) {
-        ArrayNode answers = NODES.arrayNode(items.size());
+            HttpServerResponse response, List<Submission> items, List<Submissions.Outcome> outcomes, Throwable error) {
+        List<Submissions.Outcome> results = error == null
+                ? outcomes
+                : Collections.nCopies(
+                        items.size(),
+                        new Submissions.Refused(500, "internal", "the submission failed: " + error, null));
         int accepted = 0;
         boolean retryLater = false;
-        int next = 0;
-        for (BatchBody.Item item : items) {
-            if (item.task() == null) {
-                answers.add(errorItem(
-                        "invalid_task", item.error().getMessage(), item.error().field()));
-                continue;
-            }
-            Submissions.Outcome outcome = error == null
-                    ? outcomes.get(next++)
-                    : new Submissions.Refused(500, "internal", "the submission failed: " + error, null);
-            if (outcome instanceof Submissions.Accepted a) {
-                answers.add(accepted(a));
+        for (Submissions.Outcome outcome : results) {
+            if (outcome instanceof Submissions.Accepted) {
                 accepted++;
-            } else {
-                Submissions.Refused r = (Submissions.Refused) outcome;
-                answers.add(errorItem(r.code(), r.message(), r.field()));
+            } else if (outcome instanceof Submissions.Refused r) {
                 retryLater |= r.retryLater();
             }
         }
-        ObjectNode answer = NODES.objectNode();
-        answer.put("accepted", accepted);
-        answer.put("rejected", items.size() - accepted);
-        answer.set("items", answers);
+        int acceptedCount = accepted;
+        Buffer answer = json(g -> {
+            g.writeNumberField("accepted", acceptedCount);
+            g.writeNumberField("rejected", items.size() - acceptedCount);
+            g.writeArrayFieldStart("items");
+            int next = 0;
+            for (Submission item : items) {
+                if (item.task() == null) {
+                    errorItem(
+                            g,
+                            "invalid_task",
+                            item.error().getMessage(),
+                            item.error().field());
+                } else if (results.get(next++) instanceof Submissions.Accepted a) {
+                    accepted(g, a);
+                } else {
+                    Submissions.Refused r = (Submissions.Refused) results.get(next - 1);
+                    errorItem(g, r.code(), r.message(), r.field());
+                }
+            }
+            g.writeEndArray();
+        });
         gate.pressureHeader(response);
         if (retryLater) {
             response.putHeader("Retry-After", "1");
         }
         response.setStatusCode(accepted == items.size() ? 200 : 207)
                 .putHeader("content-type", "application/json")
-                .end(answer.toString());
+                .end(answer);
     }
 
-    private static ObjectNode accepted(Submissions.Accepted accepted) {
-        ObjectNode answer = NODES.objectNode().put("id", accepted.id()).put("status", "QUEUED");
+    /** Writes one JSON object's fields. */
+    @FunctionalInterface
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** A JSON object written straight into a response buffer. */
+    private static Buffer json(Fields fields) {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = TaskCodec.mapper().getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("an answer could not be written", e);
+        }
+        return Buffer.buffer(out.toByteArray());
+    }
+
+    private static void accepted(JsonGenerator g, Submissions.Accepted accepted) throws IOException {
+        if (g.getOutputContext().inArray()) {
+            g.writeStartObject();
+            acceptedFields(g, accepted);
+            g.writeEndObject();
+        } else {
+            acceptedFields(g, accepted);
+        }
+    }
+
+    private static void acceptedFields(JsonGenerator g, Submissions.Accepted accepted) throws IOException {
+        g.writeStringField("id", accepted.id());
+        g.writeStringField("status", "QUEUED");
         if (accepted.duplicate()) {
-            answer.put("duplicate", true);
+            g.writeBooleanField("duplicate", true);
         }
-        return answer;
     }
 
-    private static ObjectNode errorItem(String code, String message, String field) {
-        ObjectNode item = NODES.objectNode();
-        ObjectNode error = item.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
+    private static void errorItem(JsonGenerator g, String code, String message, String field) throws IOException {
+        g.writeStartObject();
+        g.writeObjectFieldStart("error");
+        g.writeStringField("code", code);
+        g.writeStringField("message", message);
         if (field != null) {
-            error.put("field", field);
+            g.writeStringField("field", field);
         }
-        return item;
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     private static void refused(HttpServerResponse response, Submissions.Refused refused) {

@@ -82,12 +82,16 @@ public final class ApiBench {
                 Wrk a = wrk(single, bareUrl, CONNECTIONS, seconds);
                 log("(b) POST /v1/tasks");
                 Wrk b = wrk(single, tasksUrl, CONNECTIONS, seconds);
+                // the latency of (b) right after its peak, and again after the bulk phases have
+                // written some 2 GB to the broker's log: while the disk takes that, answers stall
+                log("p99 of (b) at half its peak");
+                OpenLoop.Result half = OpenLoop.runInOwnJvm(api.port(), b.rps / 2, seconds);
                 log("(c) POST /v1/tasks/batch");
                 Wrk c = wrk(batch, batchUrl, CONNECTIONS, seconds);
                 log("(d) raw KafkaProducer");
                 double d = RawProducer.run(config, TASK, seconds);
-                log("p99 of (b) at half its peak");
-                OpenLoop.Result half = OpenLoop.runInOwnJvm(api.port(), b.rps / 2, seconds);
+                log("p99 of (b) at half its peak, after (c) and (d)");
+                OpenLoop.Result halfAfterBulk = OpenLoop.runInOwnJvm(api.port(), b.rps / 2, seconds);
 
                 log("10x overload");
                 long idle = heapAfterGc();
@@ -106,7 +110,7 @@ public final class ApiBench {
                 sampler.interrupt();
                 sampler.join();
 
-                print(a, b, c, d, half, overload, idle, peakHeap.get());
+                print(a, b, c, d, half, halfAfterBulk, overload, idle, peakHeap.get());
             } finally {
                 bareVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
@@ -206,7 +210,16 @@ public final class ApiBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private static void print(Wrk a, Wrk b, Wrk c, double d, OpenLoop.Result half, Wrk overload, long idle, long peak) {
+    private static void print(
+            Wrk a,
+            Wrk b,
+            Wrk c,
+            double d,
+            OpenLoop.Result half,
+            OpenLoop.Result halfAfterBulk,
+            Wrk overload,
+            long idle,
+            long peak) {
         double tasksPerSecond = c.rps * BATCH;
         long accepted = overload.statuses.getOrDefault(200, 0L) + overload.statuses.getOrDefault(202, 0L);
         long shed = overload.statuses.getOrDefault(503, 0L);
@@ -231,19 +244,12 @@ public final class ApiBench {
                 ratio(tasksPerSecond / d),
                 tasksPerSecond >= 0.6 * d && c.non2xx == 0));
         rows.add(row("(d) raw KafkaProducer, same settings", fmt(d) + " records/s", "broker ceiling", "", ""));
-        rows.add(row(
-                "p99 of (b) at " + fmt(half.rate()) + " req/s (half its peak, open loop)",
-                String.format(
-                        Locale.ROOT,
-                        "%.1f ms (p50 %.1f ms, %d sent, %d not 202; seconds with an answer over 20 ms: %s)",
-                        half.p99Millis(),
-                        half.p50Millis(),
-                        half.sent(),
-                        half.failed(),
-                        half.slowSeconds().isEmpty() ? "none" : half.slowSeconds()),
-                "≤ 20 ms",
-                "",
-                half.p99Millis() <= 20 && half.failed() == 0));
+        rows.add(latencyRow(
+                "p99 of (b) at " + fmt(half.rate()) + " req/s (half its peak, open loop), right after (b)", half));
+        rows.add(latencyRow(
+                "the same after (c) and (d) wrote ~"
+                        + fmt((tasksPerSecond + d) * Integer.getInteger("bench.seconds", 10) / 1e6) + " M records",
+                halfAfterBulk));
         rows.add(row(
                 "10× overload (640 connections of batches): heap after GC",
                 String.format(Locale.ROOT, "idle %d MiB, peak %d MiB", idle >> 20, peak >> 20),
@@ -275,6 +281,22 @@ public final class ApiBench {
                 10 * CONNECTIONS);
         System.out.println("producer settings of (b), (c) and (d): " + KafkaSubmitter.class.getSimpleName()
                 + ".producerSettings (acks=all, idempotence, linger.ms=1, batch.size=65536)");
+    }
+
+    private static String latencyRow(String what, OpenLoop.Result r) {
+        return row(
+                what,
+                String.format(
+                        Locale.ROOT,
+                        "%.1f ms (p50 %.1f ms, %d sent, %d not 202; seconds with an answer over 20 ms: %s)",
+                        r.p99Millis(),
+                        r.p50Millis(),
+                        r.sent(),
+                        r.failed(),
+                        r.slowSeconds().isEmpty() ? "none" : r.slowSeconds()),
+                "≤ 20 ms",
+                "",
+                r.p99Millis() <= 20 && r.failed() == 0);
     }
 
     private static String row(String what, String result, String target, String ratio, Object met) {

@@ -3,6 +3,8 @@ package io.conveyor.core.internal;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.IOException;
 import java.util.Map;
 
@@ -45,7 +47,14 @@ public final class JsonWriting {
                     case DOUBLE -> g.writeNumber(node.doubleValue());
                 }
             }
-            default -> mapper.writeTree(g, node); // binary, POJO: Jackson's own rules
+            case POJO -> {
+                if (((POJONode) node).getPojo() instanceof RawValue raw) {
+                    raw.serialize(g, null); // a RawJson payload: its bytes as they came
+                } else {
+                    mapper.writeTree(g, node);
+                }
+            }
+            default -> mapper.writeTree(g, node); // binary, missing: Jackson's own rules
         }
     }
 }
