@@ -44,6 +44,7 @@ public final class WorkerRuntime implements Worker {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final int MAX_POLL_RECORDS = 500;
     private static final int FETCH_MAX_WAIT_MS = 25;
+    private static final int MAX_PARTITION_FETCH_BYTES = 256 * 1024;
 
     private final String id;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -211,6 +212,10 @@ public final class WorkerRuntime implements Worker {
         // sends no other fetch to that broker meanwhile: at the default 500 ms, resumed partitions
         // waited that long for their first records. Overridable (kafka.consumer.fetch.max.wait.ms).
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS);
+        // Fetched records of paused partitions stay buffered in the consumer, outside the queue's
+        // bound: at Kafka's default of 1 MiB a partition they were most of an overloaded worker's
+        // heap. A quarter of that still keeps the run slots fed. Overridable likewise.
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         props.putAll(config.kafkaProperties(io.conveyor.core.KafkaClientKind.CONSUMER));
         // correctness depends on these; they are not overridable
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
