@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.Instants;
@@ -46,6 +47,9 @@ public final class TaskCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    // for values inside a document being read: what follows them is the rest of the document
+    private static final ObjectReader NESTED = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Clock clock;
 
@@ -152,7 +156,16 @@ public final class TaskCodec {
      *     bad field
      */
     public Task readSubmission(byte[] bytes, int offset, int length) throws MalformedTaskException {
-        if (length == 0) {
+        return readSubmission(objectKeepingRaw(bytes, offset, length, "payload"));
+    }
+
+    /**
+     * The JSON object in {@code length} bytes at {@code offset} as a tree, but the field {@code raw}
+     * as the bytes it came as ({@link RawJson}); errors as {@link #parse(byte[])} gives them.
+     */
+    private static ObjectNode objectKeepingRaw(byte[] bytes, int offset, int length, String raw)
+            throws MalformedTaskException {
+        if (bytes == null || length == 0) {
             throw new MalformedTaskException(null, "the record is empty; expected a JSON object");
         }
         try (JsonParser p = MAPPER.createParser(bytes, offset, length)) {
@@ -160,9 +173,9 @@ public final class TaskCodec {
                 parseValue(bytes, offset, length); // not JSON at all: says so
                 throw new MalformedTaskException(null, "expected a JSON object");
             }
-            ObjectNode node = submissionFields(p, bytes, offset);
+            ObjectNode node = fieldsKeepingRaw(p, bytes, offset, raw);
             requireEnd(p);
-            return readSubmission(node);
+            return node;
         } catch (JsonProcessingException e) {
             throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -204,7 +217,7 @@ public final class TaskCodec {
                     p.skipChildren();
                     items.add(new Submission(null, new MalformedTaskException(null, "the body must be a JSON object")));
                 } else {
-                    items.add(submission(submissionFields(p, bytes, 0)));
+                    items.add(submission(fieldsKeepingRaw(p, bytes, 0, "payload")));
                 }
             }
             requireEnd(p);
@@ -227,17 +240,18 @@ public final class TaskCodec {
     }
 
     /**
-     * The fields of the object whose START_OBJECT {@code p} is on, as a tree, but the payload as its
-     * raw bytes: cut from the start of its first token to the end of its last, found as the start of
-     * the token after it less the separator. Leaves {@code p} on the END_OBJECT.
+     * The fields of the object whose START_OBJECT {@code p} is on, as a tree, but the field {@code
+     * raw} as its bytes: cut from the start of its first token to the end of its last, found as the
+     * start of the token after it less the separator (a JSON null stays a null node). Leaves {@code
+     * p} on the END_OBJECT.
      */
-    private static ObjectNode submissionFields(JsonParser p, byte[] bytes, int base) throws IOException {
+    private static ObjectNode fieldsKeepingRaw(JsonParser p, byte[] bytes, int base, String raw) throws IOException {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         JsonToken t = p.nextToken();
         while (t == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if (name.equals("payload")) {
+            if (name.equals(raw) && value != JsonToken.VALUE_NULL) {
                 int start = base + (int) p.currentTokenLocation().getByteOffset();
                 if (value.isStructStart()) {
                     p.skipChildren();
@@ -252,7 +266,7 @@ public final class TaskCodec {
                 }
                 node.set(name, RawJson.node(bytes, start, end - start));
             } else {
-                node.set(name, value.isStructStart() ? p.readValueAsTree() : scalar(p, value));
+                node.set(name, value.isStructStart() ? NESTED.readTree(p) : scalar(p, value));
                 t = p.nextToken();
             }
         }
@@ -379,7 +393,64 @@ public final class TaskCodec {
     }
 
     public TaskResult decodeResult(byte[] bytes) throws MalformedTaskException {
-        JsonNode n = parse(bytes);
+        return result(parse(bytes));
+    }
+
+    /**
+     * Reads a result as {@link #decodeResult} does, but keeps the handler's output ({@code result})
+     * as the bytes it came as ({@link RawJson}), for readers that only pass it on, such as the
+     * rollups' status table: that output can be any size, and they never look inside.
+     */
+    public TaskResult decodeResultKeepingOutput(byte[] bytes) throws MalformedTaskException {
+        return result(objectKeepingRaw(bytes, 0, bytes == null ? 0 : bytes.length, "result"));
+    }
+
+    /**
+     * A JSON value kept as its UTF-8 bytes (which must be one well-formed value), written out
+     * verbatim: how {@link #decodeResultKeepingOutput} holds a result's output.
+     */
+    public static JsonNode rawJson(byte[] bytes, int offset, int length) {
+        return RawJson.node(bytes, offset, length);
+    }
+
+    /** The UTF-8 JSON of {@code node}: the very bytes of a {@link #rawJson} node, written for others. */
+    public static byte[] jsonBytes(JsonNode node) {
+        byte[] raw = RawJson.bytesOf(node);
+        if (raw != null) {
+            return raw;
+        }
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    /** {@code r} with its output as a parsed tree, when {@link #decodeResultKeepingOutput} kept it as bytes. */
+    public static TaskResult withParsedOutput(TaskResult r) {
+        byte[] raw = RawJson.bytesOf(r.result());
+        if (raw == null) {
+            return r;
+        }
+        try {
+            return new TaskResult(
+                    r.taskId(),
+                    r.type(),
+                    r.status(),
+                    r.attempt(),
+                    r.workerId(),
+                    r.submittedAt(),
+                    r.startedAt(),
+                    r.finishedAt(),
+                    r.updatedAt(),
+                    MAPPER.readTree(raw),
+                    r.error());
+        } catch (IOException e) {
+            throw new IllegalStateException("a kept result output is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static TaskResult result(JsonNode n) throws MalformedTaskException {
         TaskStatus status;
         String statusText = JsonFields.requiredText(n, "status");
         try {

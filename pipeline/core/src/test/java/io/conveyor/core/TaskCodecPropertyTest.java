@@ -30,6 +30,11 @@ class TaskCodecPropertyTest {
     @Property(tries = 500)
     void everyResultSurvivesTheWire(@ForAll("results") TaskResult result) throws Exception {
         assertThat(codec.decodeResult(codec.encode(result))).isEqualTo(result);
+        // kept as bytes, the output goes on unchanged, and so does everything else
+        TaskResult keeping = codec.decodeResultKeepingOutput(codec.encode(result));
+        assertThat(reparsed(codec.encode(keeping))).isEqualTo(reparsed(codec.encode(result)));
+        assertThat(keeping.result() == null)
+                .isEqualTo(result.result() == null || result.result().isNull());
         assertThat(reparsed(codec.encode(result))).isEqualTo(reparsed(codec.toJson(result)));
     }
 

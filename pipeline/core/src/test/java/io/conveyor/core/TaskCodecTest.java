@@ -59,9 +59,17 @@ class TaskCodecTest {
                 "{\"type\":\"e\",\"delayMs\":\"soon\"}      | delayMs     | delayMs must be a whole number, but was string \"soon\"",
                 "{\"type\":\"e\",\"runAt\":\"tomorrow\"}    | runAt       | runAt must be an ISO-8601 instant like 2026-01-31T12:00:00Z, but was 'tomorrow'",
                 "{\"type\":\"e\",\"prority\":\"high\"}      | prority     | unknown field 'prority'",
+                "{\"type\":{\"a\":[1]},\"payload\":{}}        | type        | type must be a string, but was object",
+                "{\"payload\":[1,2],\"type\":[\"e\"]}         | type        | type must be a string, but was array",
             })
     void badSubmissionsNameTheField(String json, String field, String message) {
         assertThatThrownBy(() -> codec.readSubmission(TaskCodec.parse(bytes(json))))
+                .isInstanceOf(MalformedTaskException.class)
+                .hasMessageContaining(message)
+                .extracting(e -> ((MalformedTaskException) e).field())
+                .isEqualTo(field);
+        // the API's streaming reader gives the same answer
+        assertThatThrownBy(() -> codec.readSubmission(bytes(json), 0, bytes(json).length))
                 .isInstanceOf(MalformedTaskException.class)
                 .hasMessageContaining(message)
                 .extracting(e -> ((MalformedTaskException) e).field())

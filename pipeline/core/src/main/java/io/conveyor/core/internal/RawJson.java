@@ -3,6 +3,7 @@ package io.conveyor.core.internal;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +15,7 @@ import java.util.Arrays;
  * A JSON value kept as the UTF-8 bytes it arrived as, written out again verbatim: what the API does
  * with a task's payload, which it only passes on (building a tree and writing it again was a third
  * of a submission's cost). The bytes must be one well-formed JSON value; the reader that cut them
- * out checked that. Immutable.
+ * out checked that. Equal to another when the bytes are, never to a parsed tree. Immutable.
  */
 public final class RawJson implements SerializableString {
     private final byte[] utf8;
@@ -27,6 +28,15 @@ public final class RawJson implements SerializableString {
     public static JsonNode node(byte[] bytes, int offset, int length) {
         return JsonNodeFactory.instance.rawValueNode(
                 new RawValue(new RawJson(Arrays.copyOfRange(bytes, offset, offset + length))));
+    }
+
+    /** The bytes of a node made by {@link #node}; null for any other node. */
+    public static byte[] bytesOf(JsonNode node) {
+        return node instanceof POJONode pojo
+                        && pojo.getPojo() instanceof RawValue raw
+                        && raw.rawValue() instanceof RawJson json
+                ? json.utf8
+                : null;
     }
 
     @Override
@@ -106,6 +116,17 @@ public final class RawJson implements SerializableString {
         }
         buffer.put(utf8);
         return utf8.length;
+    }
+
+    /** Equal when the bytes are: a value read twice from the same record is equal to itself. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RawJson other && Arrays.equals(utf8, other.utf8);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(utf8);
     }
 
     /** The JSON text, as {@link RawValue} shows it. */

@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>Layout after the version byte: id, type (strings), status ordinal (byte), attempt (int),
  * worker id (nullable string), submitted, started, finished (nullable instants), updated (instant),
- * result (nullable JSON text), error (a presence byte, then kind and message). A string is an int
+ * result (nullable JSON text, kept as its bytes), error (a presence byte, then kind and message). A string is an int
  * length and UTF-8 bytes (-1 for null); an instant is epoch seconds (long) and nanos (int), with a
  * presence byte where nullable. Stateless and thread-safe.
  */
@@ -54,7 +54,7 @@ public final class StatusViewSerde {
             instant(out, v.startedAt());
             instant(out, v.finishedAt());
             instant(out, v.updatedAt());
-            string(out, v.result() == null ? null : v.result().toString());
+            bytes(out, v.result() == null ? null : TaskCodec.jsonBytes(v.result()));
             out.writeBoolean(v.error() != null);
             if (v.error() != null) {
                 string(out, v.error().kind());
@@ -87,8 +87,8 @@ public final class StatusViewSerde {
             Instant started = instant(in);
             Instant finished = instant(in);
             Instant updated = instant(in);
-            String resultText = string(in);
-            JsonNode result = resultText == null ? null : TaskCodec.mapper().readTree(resultText);
+            byte[] resultJson = bytes(in);
+            JsonNode result = resultJson == null ? null : TaskCodec.rawJson(resultJson, 0, resultJson.length);
             TaskError error = in.readBoolean() ? new TaskError(string(in), string(in)) : null;
             return new TaskResult(
                     id, type, status, attempt, worker, submitted, started, finished, updated, result, error);
@@ -98,22 +98,26 @@ public final class StatusViewSerde {
     }
 
     private static void string(DataOutputStream out, String s) throws IOException {
-        if (s == null) {
+        bytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void bytes(DataOutputStream out, byte[] utf8) throws IOException {
+        if (utf8 == null) {
             out.writeInt(-1);
             return;
         }
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);
     }
 
     private static String string(DataInputStream in) throws IOException {
+        byte[] utf8 = bytes(in);
+        return utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
         int length = in.readInt();
-        if (length < 0) {
-            return null;
-        }
-        byte[] utf8 = in.readNBytes(length);
-        return new String(utf8, StandardCharsets.UTF_8);
+        return length < 0 ? null : in.readNBytes(length);
     }
 
     private static void instant(DataOutputStream out, Instant t) throws IOException {

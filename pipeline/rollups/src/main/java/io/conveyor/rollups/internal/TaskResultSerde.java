@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link TaskResult} in the results-topic JSON format. An unreadable result deserializes to null,
+ * {@link TaskResult} in the results-topic JSON format, the handler's output kept as its bytes (the
+ * rollups pass it on and never look inside). An unreadable result deserializes to null,
  * which the topology drops (logged), so one bad record cannot stop the rollups.
  */
 public final class TaskResultSerde {
@@ -26,7 +27,7 @@ public final class TaskResultSerde {
                 return null;
             }
             try {
-                return codec.decodeResult(bytes);
+                return codec.decodeResultKeepingOutput(bytes);
             } catch (MalformedTaskException e) {
                 log.warn("Skipping an unreadable result on {}: {}", topic, e.getMessage());
                 return null;
