@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.Instants;
 import io.conveyor.core.internal.JsonFields;
 import io.conveyor.core.internal.JsonWriting;
+import io.conveyor.core.internal.RandomIds;
 import io.conveyor.core.internal.RawJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The JSON wire format of tasks and results (documented in the README). Thread-safe.
@@ -144,7 +144,7 @@ public final class TaskCodec {
                         name, "unknown field '" + name + "'; accepted fields are " + SUBMISSION_FIELDS);
             }
         }
-        return read(node, UUID.randomUUID().toString(), Priority.NORMAL, clock.instant(), 1);
+        return read(node, RandomIds.next().toString(), Priority.NORMAL, clock.instant(), 1);
     }
 
     /**
