@@ -5,7 +5,7 @@
 # producer settings; then the p99 of (b) at half its peak (open loop) and a 10x overload.
 # Prints a markdown table with the ratios against the targets of issue 3.
 #   ./mvnw -q install -DskipTests     # once, on a fresh clone
-#   bench/api/run.sh [SECONDS]        # each measurement runs SECONDS (default 10); ~2 minutes
+#   bench/api/run.sh [SECONDS]        # each measurement runs SECONDS (default 10); about 3 minutes ((c) and (d) 3 rounds each)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 seconds=${1:-10}
