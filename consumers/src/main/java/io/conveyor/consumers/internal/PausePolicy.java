@@ -9,8 +9,8 @@ import org.apache.kafka.common.TopicPartition;
  * Which partitions the poll loop pauses, from the records it holds. Records held never exceed the
  * capacity: lower partitions (normal, low, retry) pause when two more polls could overflow it,
  * high-priority partitions when one could, so high work still gets in while the queue is full of
- * lower work; both resume once three polls' worth of room is free, or at half the capacity if
- * that is lower (hysteresis). Resuming while the queue still holds work matters: the first fetch
+ * lower work; both resume once three polls' worth of room is free, or half the capacity if
+ * that is less room (hysteresis). Resuming while the queue still holds work matters: the first fetch
  * after a resume is a round trip to the broker, and an emptied queue idles the run slots
  * meanwhile (at 5,000 records and polls of 500: pause above 4,000, resume at 3,500; resuming at
  * 2,500 cost the no-op worker benchmark about a quarter of its throughput). While high-priority records wait
