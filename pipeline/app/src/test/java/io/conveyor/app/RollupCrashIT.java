@@ -233,11 +233,7 @@ class RollupCrashIT {
                 "rollup.advertised.url=http://127.0.0.1",
                 "--set",
                 // the killed member leaves the group after 6 s (the broker's minimum), not 45 s
-                "kafka.streams.consumer.session.timeout.ms=6000",
-                "--set",
-                // commits (transactions) every 100 ms, not every second: the first phase must be
-                // killed with some of it committed and some not, and at 1 s it is all done by then
-                "kafka.streams.commit.interval.ms=100");
+                "kafka.streams.consumer.session.timeout.ms=6000");
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

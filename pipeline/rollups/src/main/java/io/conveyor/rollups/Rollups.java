@@ -153,12 +153,12 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConveyorConfig.ROLLUP_APPLICATION_ID));
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConveyorConfig.ROLLUP_STATE_DIR));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // Under exactly-once every commit ends a transaction (Kafka Streams' default there is 100
-        // ms: a sixth of the rollups' CPU in the benchmark), and between commits the store caches
-        // fold a task's changes into one changelog write. Lookups read the stores, not the
-        // changelog, so they do not wait for commits; only readers of conveyor.rollups see a
-        // closed window up to this much later. Both overridable (kafka.streams.*).
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1_000);
+        // Kafka Streams' exactly-once default. Longer intervals cost fewer transactions, but a
+        // closed window reaches conveyor.rollups (read-committed: /v1/stats, the gauges) only at
+        // the next commit, and the empty window that follows a type's last one one punctuation
+        // later must not land in the same commit, or readers never see the window with data.
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // between commits the store caches fold a task's changes into one changelog write
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
