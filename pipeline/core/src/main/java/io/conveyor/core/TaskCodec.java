@@ -3,21 +3,19 @@ package io.conveyor.core;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.Instants;
 import io.conveyor.core.internal.JsonFields;
 import io.conveyor.core.internal.JsonWriting;
 import io.conveyor.core.internal.RandomIds;
+import io.conveyor.core.internal.RawFieldReader;
 import io.conveyor.core.internal.RawJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +24,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -55,8 +52,7 @@ public final class TaskCodec {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    // for values inside a document being read: what follows them is the rest of the document
-    private static final ObjectReader NESTED = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final RawFieldReader RAW = new RawFieldReader(MAPPER);
 
     private final Clock clock;
 
@@ -77,7 +73,7 @@ public final class TaskCodec {
 
     /** The task's record value: the fields of {@link #toJson(Task)}, streamed without a tree. */
     public byte[] encode(Task task) {
-        return write(g -> {
+        return writeObject(g -> {
             g.writeStringField("id", task.id());
             g.writeStringField("type", task.type());
             g.writeFieldName("payload");
@@ -163,30 +159,18 @@ public final class TaskCodec {
      *     bad field
      */
     public Task readSubmission(byte[] bytes, int offset, int length) throws MalformedTaskException {
-        return readSubmission(objectKeepingRaw(bytes, offset, length, "payload"));
+        return readSubmission(RAW.object(bytes, offset, length, "payload"));
     }
 
     /**
-     * The JSON object in {@code length} bytes at {@code offset} as a tree, but the field {@code raw}
-     * as the bytes it came as ({@link RawJson}); errors as {@link #parse(byte[])} gives them.
+     * Reads one item of a batch as {@link #readSubmission(byte[], int, int)} does: its task, or why
+     * it is not one.
      */
-    private static ObjectNode objectKeepingRaw(byte[] bytes, int offset, int length, String raw)
-            throws MalformedTaskException {
-        if (bytes == null || length == 0) {
-            throw new MalformedTaskException(null, "the record is empty; expected a JSON object");
-        }
-        try (JsonParser p = MAPPER.createParser(bytes, offset, length)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                parseValue(bytes, offset, length); // not JSON at all: says so
-                throw new MalformedTaskException(null, "expected a JSON object");
-            }
-            ObjectNode node = fieldsKeepingRaw(p, bytes, offset, raw);
-            requireEnd(p);
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+    public Submission readSubmissionItem(byte[] bytes, int offset, int length) {
+        try {
+            return submission(RAW.object(bytes, offset, length, "payload"));
+        } catch (MalformedTaskException e) {
+            return new Submission(null, e);
         }
     }
 
@@ -206,34 +190,14 @@ public final class TaskCodec {
      * @throws MalformedTaskException when the bytes are not JSON (or have trailing tokens)
      */
     public Optional<SubmissionArray> readSubmissionArray(byte[] bytes, int max) throws MalformedTaskException {
-        if (bytes.length == 0) {
-            throw new MalformedTaskException(null, "the document is empty");
-        }
-        try (JsonParser p = MAPPER.createParser(bytes)) {
-            if (p.nextToken() != JsonToken.START_ARRAY) {
-                parseValue(bytes, 0, bytes.length); // not JSON at all: says so
-                return Optional.empty();
-            }
-            List<Submission> items = new ArrayList<>();
-            int total = 0;
-            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-                total++;
-                if (total > max) {
-                    p.skipChildren();
-                } else if (t != JsonToken.START_OBJECT) {
-                    p.skipChildren();
-                    items.add(new Submission(null, new MalformedTaskException(null, "the body must be a JSON object")));
-                } else {
-                    items.add(submission(fieldsKeepingRaw(p, bytes, 0, "payload")));
-                }
-            }
-            requireEnd(p);
-            return Optional.of(new SubmissionArray(items, total));
-        } catch (JsonProcessingException e) {
-            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
-        }
+        return RAW.array(
+                        bytes,
+                        max,
+                        "payload",
+                        this::submission,
+                        other -> new Submission(
+                                null, new MalformedTaskException(null, "the body must be a JSON object")))
+                .map(items -> new SubmissionArray(items.items(), items.total()));
     }
 
     private Submission submission(ObjectNode fields) {
@@ -243,76 +207,6 @@ public final class TaskCodec {
             return new Submission(null, e);
         } catch (IllegalArgumentException e) {
             return new Submission(null, new MalformedTaskException(null, e.getMessage(), e));
-        }
-    }
-
-    /**
-     * The fields of the object whose START_OBJECT {@code p} is on, as a tree, but the field {@code
-     * raw} as its bytes: cut from the start of its first token to the end of its last, found as the
-     * start of the token after it less the separator (a JSON null stays a null node). Leaves {@code
-     * p} on the END_OBJECT.
-     */
-    private static ObjectNode fieldsKeepingRaw(JsonParser p, byte[] bytes, int base, String raw) throws IOException {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        JsonToken t = p.nextToken();
-        while (t == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken value = p.nextToken();
-            if (name.equals(raw) && value != JsonToken.VALUE_NULL) {
-                int start = base + (int) p.currentTokenLocation().getByteOffset();
-                if (value.isStructStart()) {
-                    p.skipChildren();
-                } else {
-                    p.finishToken();
-                }
-                t = p.nextToken();
-                int end = base + (int) p.currentTokenLocation().getByteOffset();
-                end = trimSpace(bytes, start, end);
-                if (t == JsonToken.FIELD_NAME) {
-                    end = trimSpace(bytes, start, end - 1); // the comma before the next field
-                }
-                node.set(name, RawJson.node(bytes, start, end - start));
-            } else {
-                node.set(name, value.isStructStart() ? NESTED.readTree(p) : scalar(p, value));
-                t = p.nextToken();
-            }
-        }
-        return node;
-    }
-
-    private static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        return switch (t) {
-            case VALUE_STRING -> f.textNode(p.getText());
-            case VALUE_NUMBER_INT ->
-                switch (p.getNumberType()) {
-                    case INT -> f.numberNode(p.getIntValue());
-                    case LONG -> f.numberNode(p.getLongValue());
-                    default -> f.numberNode(p.getBigIntegerValue());
-                };
-            case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDecimalValue());
-            case VALUE_TRUE -> f.booleanNode(true);
-            case VALUE_FALSE -> f.booleanNode(false);
-            default -> f.nullNode();
-        };
-    }
-
-    private static int trimSpace(byte[] bytes, int start, int end) {
-        while (end > start && isJsonSpace(bytes[end - 1])) {
-            end--;
-        }
-        return end;
-    }
-
-    private static boolean isJsonSpace(byte b) {
-        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
-    }
-
-    private static void requireEnd(JsonParser p) throws IOException, MalformedTaskException {
-        JsonToken trailing = p.nextToken();
-        if (trailing != null) {
-            throw new MalformedTaskException(
-                    null, "not valid JSON: trailing token (" + trailing + ") after the value; send one JSON value");
         }
     }
 
@@ -354,7 +248,7 @@ public final class TaskCodec {
 
     /** The result's record value: the fields of {@link #toJson(TaskResult)}, streamed without a tree. */
     public byte[] encode(TaskResult r) {
-        return write(g -> {
+        return writeObject(g -> {
             g.writeStringField("id", r.taskId());
             g.writeStringField("type", r.type());
             g.writeStringField("status", r.status().name());
@@ -409,7 +303,7 @@ public final class TaskCodec {
      * rollups' status table: that output can be any size, and they never look inside.
      */
     public TaskResult decodeResultKeepingOutput(byte[] bytes) throws MalformedTaskException {
-        return result(objectKeepingRaw(bytes, 0, bytes == null ? 0 : bytes.length, "result"));
+        return result(RAW.object(bytes, 0, bytes == null ? 0 : bytes.length, "result"));
     }
 
     /**
@@ -440,18 +334,7 @@ public final class TaskCodec {
             return r;
         }
         try {
-            return new TaskResult(
-                    r.taskId(),
-                    r.type(),
-                    r.status(),
-                    r.attempt(),
-                    r.workerId(),
-                    r.submittedAt(),
-                    r.startedAt(),
-                    r.finishedAt(),
-                    r.updatedAt(),
-                    MAPPER.readTree(raw),
-                    r.error());
+            return r.withResult(MAPPER.readTree(raw));
         } catch (IOException e) {
             throw new IllegalStateException("a kept result output is not JSON: " + e.getMessage(), e);
         }
@@ -518,10 +401,8 @@ public final class TaskCodec {
                 throw new MalformedTaskException(null, "expected a JSON object");
             }
             return node;
-        } catch (JsonProcessingException e) {
-            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+            throw RawFieldReader.malformed(e);
         }
     }
 
@@ -539,10 +420,8 @@ public final class TaskCodec {
                 throw new MalformedTaskException(null, "the document is empty");
             }
             return node;
-        } catch (JsonProcessingException e) {
-            throw new MalformedTaskException(null, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new MalformedTaskException(null, "unreadable: " + e.getMessage(), e);
+            throw RawFieldReader.malformed(e);
         }
     }
 
@@ -579,11 +458,12 @@ public final class TaskCodec {
 
     /** Writes one JSON object's fields. */
     @FunctionalInterface
-    private interface Fields {
+    public interface Fields {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static byte[] write(Fields fields) {
+    /** One JSON object, its fields streamed by {@code fields} with the shared mapper's settings. */
+    public static byte[] writeObject(Fields fields) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();

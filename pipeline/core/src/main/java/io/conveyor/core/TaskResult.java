@@ -51,6 +51,12 @@ public record TaskResult(
         result = result == null || result.isNull() ? null : result;
     }
 
+    /** This change with {@code output} as its result. */
+    public TaskResult withResult(JsonNode output) {
+        return new TaskResult(
+                taskId, type, status, attempt, workerId, submittedAt, startedAt, finishedAt, updatedAt, output, error);
+    }
+
     /** The {@code QUEUED} view of a task that has just been accepted. */
     public static TaskResult queued(Task task) {
         return new TaskResult(

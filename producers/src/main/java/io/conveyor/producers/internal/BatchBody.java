@@ -66,21 +66,11 @@ final class BatchBody {
                 if (items.size() == max) {
                     throw new TooManyItems("more", max);
                 }
-                items.add(line(body, first, last - first, codec));
+                items.add(codec.readSubmissionItem(body, first, last - first));
             }
             start = end + 1;
         }
         return items;
-    }
-
-    private static Submission line(byte[] body, int offset, int length, TaskCodec codec) {
-        try {
-            return new Submission(codec.readSubmission(body, offset, length), null);
-        } catch (MalformedTaskException e) {
-            return new Submission(null, e);
-        } catch (IllegalArgumentException e) {
-            return new Submission(null, new MalformedTaskException(null, e.getMessage(), e));
-        }
     }
 
     private static boolean isSpace(byte b) {
