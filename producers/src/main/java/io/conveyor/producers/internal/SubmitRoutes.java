@@ -1,8 +1,6 @@
 package io.conveyor.producers.internal;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.Meters;
 import io.conveyor.core.Task;
@@ -18,7 +16,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -123,7 +120,7 @@ public final class SubmitRoutes {
                             response.setStatusCode(202)
                                     .putHeader("content-type", "application/json")
                                     .putHeader("Location", "/v1/tasks/" + accepted.id())
-                                    .end(json(g -> accepted(g, accepted)));
+                                    .end(json(g -> acceptedFields(g, accepted)));
                         } else {
                             refused(response, (Submissions.Refused) outcome);
                         }
@@ -203,11 +200,15 @@ public final class SubmitRoutes {
                             "invalid_task",
                             item.error().getMessage(),
                             item.error().field());
-                } else if (results.get(next++) instanceof Submissions.Accepted a) {
-                    accepted(g, a);
-                } else {
-                    Submissions.Refused r = (Submissions.Refused) results.get(next - 1);
-                    errorItem(g, r.code(), r.message(), r.field());
+                    continue;
+                }
+                switch (results.get(next++)) {
+                    case Submissions.Accepted a -> {
+                        g.writeStartObject();
+                        acceptedFields(g, a);
+                        g.writeEndObject();
+                    }
+                    case Submissions.Refused r -> errorItem(g, r.code(), r.message(), r.field());
                 }
             }
             g.writeEndArray();
@@ -221,33 +222,9 @@ public final class SubmitRoutes {
                 .end(answer);
     }
 
-    /** Writes one JSON object's fields. */
-    @FunctionalInterface
-    private interface Fields {
-        void write(JsonGenerator g) throws IOException;
-    }
-
     /** A JSON object written straight into a response buffer. */
-    private static Buffer json(Fields fields) {
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
-        try (JsonGenerator g = TaskCodec.mapper().getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            fields.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("an answer could not be written", e);
-        }
-        return Buffer.buffer(out.toByteArray());
-    }
-
-    private static void accepted(JsonGenerator g, Submissions.Accepted accepted) throws IOException {
-        if (g.getOutputContext().inArray()) {
-            g.writeStartObject();
-            acceptedFields(g, accepted);
-            g.writeEndObject();
-        } else {
-            acceptedFields(g, accepted);
-        }
+    private static Buffer json(TaskCodec.Fields fields) {
+        return Buffer.buffer(TaskCodec.writeObject(fields));
     }
 
     private static void acceptedFields(JsonGenerator g, Submissions.Accepted accepted) throws IOException {
