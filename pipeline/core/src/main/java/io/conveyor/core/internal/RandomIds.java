@@ -1,5 +1,6 @@
 package io.conveyor.core.internal;
 
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.UUID;
@@ -31,6 +32,7 @@ public final class RandomIds {
         private final Cipher cipher;
         private final byte[] zeros = new byte[BLOCK];
         private final byte[] stream = new byte[BLOCK];
+        private final ByteBuffer longs = ByteBuffer.wrap(stream);
         private int position = BLOCK;
 
         Source() {
@@ -56,20 +58,12 @@ public final class RandomIds {
                 }
                 position = 0;
             }
-            long msb = longAt(position);
-            long lsb = longAt(position + 8);
+            long msb = longs.getLong(position);
+            long lsb = longs.getLong(position + 8);
             position += 16;
             msb = (msb & ~0xF000L) | 0x4000L; // version 4
             lsb = (lsb & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L; // IETF variant
             return new UUID(msb, lsb);
-        }
-
-        private long longAt(int i) {
-            long v = 0;
-            for (int k = 0; k < 8; k++) {
-                v = (v << 8) | (stream[i + k] & 0xFF);
-            }
-            return v;
         }
     }
 }
