@@ -5,6 +5,7 @@ import io.conveyor.core.Meters;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
+import io.conveyor.rollups.internal.CommitHook;
 import io.conveyor.rollups.internal.ObserveProcessor;
 import io.conveyor.rollups.internal.Signal;
 import io.conveyor.rollups.internal.WindowProcessor;
@@ -28,11 +29,13 @@ import org.apache.kafka.streams.state.Stores;
  * rollup.grace.ms}) over {@code conveyor.results}, each emitted once, when it closes, to {@code
  * conveyor.rollups} as a {@link RollupWindow} (JSON, keyed by type).
  *
- * <p>Shape: results → {@link ObserveProcessor}: an observation per result that adds something,
- * keyed by type, and each results partition's progress every {@code rollup.punctuate.interval.ms}
- * → the internal topic {@code <application.id>-rollup-observations-repartition} (observations by
- * type, so each type's windows are complete in one task; progress to every partition) → {@link
- * WindowProcessor} with the store {@link #STORE} → {@code conveyor.rollups}. A window closes when
+ * <p>Shape: results → {@link ObserveProcessor} (store {@link #PARTS_STORE}): each results
+ * partition adds its results up into parts of windows in memory and, every {@code
+ * rollup.punctuate.interval.ms}, sends the parts keyed by type and then its progress → the internal
+ * topic {@code <application.id>-rollup-observations-repartition} (parts by type, so each type's
+ * windows are complete in one task; progress to every partition) → {@link WindowProcessor} with the
+ * store {@link #STORE} → {@code conveyor.rollups}. Both sides keep their windows in memory and
+ * write them to their store at every commit, in the commit's transaction. A window closes when
  * every results partition has got past its end plus the grace by event time, or is idle and the
  * wall clock has: quiet pipelines still close their windows, and results being restored or caught
  * up after a restart are never dropped for lateness by the wall clock.
@@ -40,6 +43,12 @@ import org.apache.kafka.streams.state.Stores;
 public final class WindowTopology {
     /** The state store of the open windows. */
     public static final String STORE = "rollup-windows";
+
+    /** The state store of each results partition's parts not yet sent on. */
+    public static final String PARTS_STORE = "rollup-parts";
+
+    private static final String STORE_HOOK = "rollup-windows-commit";
+    private static final String PARTS_HOOK = "rollup-parts-commit";
 
     private WindowTopology() {}
 
@@ -96,19 +105,34 @@ public final class WindowTopology {
             late[i] = Meters.counter(settings.registry(), Meters.ROLLUP_LATE_RECORDS, label);
             dropped[i] = Meters.counter(settings.registry(), Meters.ROLLUP_DROPPED_RECORDS, label);
         }
+        // no caches: the processors write at commit time (CommitHook), and a cache would hold that back
         builder.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray())
-                        .withCachingEnabled());
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PARTS_STORE), Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(CommitHook.builder(STORE_HOOK));
+        builder.addStateStore(CommitHook.builder(PARTS_HOOK));
         results.process(
-                        () -> new ObserveProcessor(settings.punctuate(), settings.grace(), settings.idleTimeout()),
-                        Named.as("rollup-observe"))
+                        () -> new ObserveProcessor(
+                                sizes,
+                                settings.grace(),
+                                settings.punctuate(),
+                                settings.grace(),
+                                settings.idleTimeout(),
+                                PARTS_STORE,
+                                PARTS_HOOK),
+                        Named.as("rollup-observe"),
+                        PARTS_STORE,
+                        PARTS_HOOK)
                 .repartition(Repartitioned.with(Serdes.String(), Signal.serde())
                         .withStreamPartitioner(Signal.partitioner())
                         .withName("rollup-observations"))
                 .process(
-                        () -> new WindowProcessor(STORE, sizes, settings.grace(), topics.partitions(), late, dropped),
+                        () -> new WindowProcessor(
+                                STORE, STORE_HOOK, sizes, settings.grace(), topics.partitions(), late, dropped),
                         Named.as("rollup-windows"),
-                        STORE)
+                        STORE,
+                        STORE_HOOK)
                 .to(topics.rollups(), Produced.with(Serdes.String(), serde()).withName("rollup-emit"));
     }
 

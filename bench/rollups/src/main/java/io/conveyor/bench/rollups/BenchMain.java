@@ -34,6 +34,7 @@ public final class BenchMain {
 
     private static final Map<String, String> LABELS = Map.of(
             "c", "(c) raw KafkaConsumer, reads and does nothing",
+            "s", "(s) Kafka Streams floor: no-op topology, exactly-once, 100 ms commits",
             "r", "(r) rollups: status table + windows, exactly-once");
 
     /** One row's measured pass. */
@@ -99,7 +100,7 @@ public final class BenchMain {
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, r");
+                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r");
                     }
                     log("round " + round + ": " + LABELS.get(row));
                     Run result = launch(row, broker.bootstrapServers(), partitions);
@@ -125,7 +126,12 @@ public final class BenchMain {
         command.addAll(List.of(options.get("rowJvmOptions").trim().split("\\s+")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), RowMain.class.getName()));
         command.addAll(List.of(
-                "mode=" + (row.equals("c") ? "raw" : "rollup"),
+                "mode="
+                        + switch (row) {
+                            case "c" -> "raw";
+                            case "s" -> "streams";
+                            default -> "rollup";
+                        },
                 "bootstrap=" + bootstrap,
                 "partitions=" + partitions,
                 "prefix=bench-run",

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -21,7 +22,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
 
 /**
  * The entry point of a row's JVM, started by {@link BenchMain}: a warm-up pass over the warm-up
@@ -68,7 +73,8 @@ public final class RowMain {
         Window window = switch (args.get("mode")) {
             case "raw" -> raw(pass, tps, records);
             case "rollup" -> rollup(pass, prefix, topics, tps, records);
-            default -> throw new IllegalArgumentException("mode must be raw or rollup, but was " + args);
+            case "streams" -> streamsFloor(pass, topics, records);
+            default -> throw new IllegalArgumentException("mode must be raw, streams or rollup, but was " + args);
         };
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("pass", pass);
@@ -135,6 +141,48 @@ public final class RowMain {
             rollups.start(0);
             while (rollups.state() != KafkaStreams.State.RUNNING) {
                 Thread.sleep(5); // the window opens when the streams have their partitions
+            }
+            long startCpu = Protocol.subjectCpuNanos();
+            long start = System.nanoTime();
+            mark("start", pass);
+            while (committed(applicationId, topics) < records) {
+                Thread.sleep(20);
+            }
+            long nanos = System.nanoTime() - start;
+            long cpu = Protocol.subjectCpuNanos() - startCpu;
+            mark("end", pass);
+            return new Window(nanos, cpu);
+        }
+    }
+
+    /**
+     * Kafka Streams' own floor: a topology that reads the results topic and does nothing with the
+     * records, with the rollups' exactly-once settings (exactly_once_v2, 100 ms commits), until its
+     * group has committed every record. What any Kafka Streams stage costs before it does any work.
+     */
+    private Window streamsFloor(String pass, Topics topics, long records) throws Exception {
+        String applicationId = "bench-streams-" + pass + "-" + UUID.randomUUID();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createTempDirectory("bench-streams-").toString());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        args.forEach((k, v) -> {
+            if (k.startsWith("streams.")) {
+                props.put(k.substring("streams.".length()), v);
+            }
+        });
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(topics.results(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .foreach((k, v) -> {});
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(5);
             }
             long startCpu = Protocol.subjectCpuNanos();
             long start = System.nanoTime();

@@ -2,14 +2,11 @@ package io.conveyor.rollups.internal;
 
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * What one result adds to the windows of its task type, small enough to repartition by type
- * cheaply: the status it counts under, its event time and its latencies in microseconds (-1 when a
+ * What one result adds to the windows of its task type: the status it counts under, its event time and its latencies in microseconds (-1 when a
  * phase does not apply).
  *
  * <p>Which results count: terminal ones (counts, latencies; {@code FAILED} also as a dead letter),
@@ -22,10 +19,7 @@ import java.time.Instant;
  * {@code QUEUED}; {@code updatedAt} when those are missing.
  */
 public record Observation(
-        String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs)
-        implements Signal {
-    private static final byte VERSION = 1;
-
+        String type, TaskStatus status, long eventTimeMs, long endToEndUs, long queueWaitUs, long runUs) {
     /** Whether this observation is an arrival (a {@code QUEUED}). */
     public boolean arrival() {
         return status == TaskStatus.QUEUED;
@@ -66,44 +60,5 @@ public record Observation(
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE / 4;
         }
-    }
-
-    /** The binary form: version, status code, event time, three latencies, type (UTF-8). */
-    @Override
-    public byte[] encode() {
-        byte[] typeBytes = type.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(2 + 4 * Long.BYTES + typeBytes.length)
-                .put(VERSION)
-                .put((byte) status.code())
-                .putLong(eventTimeMs)
-                .putLong(endToEndUs)
-                .putLong(queueWaitUs)
-                .putLong(runUs)
-                .put(typeBytes)
-                .array();
-    }
-
-    public static Observation decode(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        byte version = b.get();
-        if (version != VERSION) {
-            throw new IllegalArgumentException("unknown observation version " + version);
-        }
-        TaskStatus status = statusOf(b.get());
-        long eventTime = b.getLong();
-        long e2e = b.getLong();
-        long wait = b.getLong();
-        long run = b.getLong();
-        String type = new String(bytes, b.position(), b.remaining(), StandardCharsets.UTF_8);
-        return new Observation(type, status, eventTime, e2e, wait, run);
-    }
-
-    private static TaskStatus statusOf(int code) {
-        for (TaskStatus s : TaskStatus.values()) {
-            if (s.code() == code) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("unknown status code " + code);
     }
 }
