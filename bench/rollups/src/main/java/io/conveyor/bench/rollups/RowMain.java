@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -139,19 +140,7 @@ public final class RowMain {
         });
         try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
             rollups.start(0);
-            while (rollups.state() != KafkaStreams.State.RUNNING) {
-                Thread.sleep(5); // the window opens when the streams have their partitions
-            }
-            long startCpu = Protocol.subjectCpuNanos();
-            long start = System.nanoTime();
-            mark("start", pass);
-            while (committed(applicationId, topics) < records) {
-                Thread.sleep(20);
-            }
-            long nanos = System.nanoTime() - start;
-            long cpu = Protocol.subjectCpuNanos() - startCpu;
-            mark("end", pass);
-            return new Window(nanos, cpu);
+            return untilCommitted(rollups::state, pass, applicationId, topics, records);
         }
     }
 
@@ -181,20 +170,30 @@ public final class RowMain {
                 .foreach((k, v) -> {});
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
-            while (streams.state() != KafkaStreams.State.RUNNING) {
-                Thread.sleep(5);
-            }
-            long startCpu = Protocol.subjectCpuNanos();
-            long start = System.nanoTime();
-            mark("start", pass);
-            while (committed(applicationId, topics) < records) {
-                Thread.sleep(20);
-            }
-            long nanos = System.nanoTime() - start;
-            long cpu = Protocol.subjectCpuNanos() - startCpu;
-            mark("end", pass);
-            return new Window(nanos, cpu);
+            return untilCommitted(streams::state, pass, applicationId, topics, records);
         }
+    }
+
+    /**
+     * The measured window of a started Kafka Streams application: from its reaching {@code RUNNING}
+     * (it has its partitions) until its group has committed every record of the results topic.
+     */
+    private Window untilCommitted(
+            Supplier<KafkaStreams.State> state, String pass, String applicationId, Topics topics, long records)
+            throws Exception {
+        while (state.get() != KafkaStreams.State.RUNNING) {
+            Thread.sleep(5);
+        }
+        long startCpu = Protocol.subjectCpuNanos();
+        long start = System.nanoTime();
+        mark("start", pass);
+        while (committed(applicationId, topics) < records) {
+            Thread.sleep(20);
+        }
+        long nanos = System.nanoTime() - start;
+        long cpu = Protocol.subjectCpuNanos() - startCpu;
+        mark("end", pass);
+        return new Window(nanos, cpu);
     }
 
     private long committed(String group, Topics topics) throws Exception {
