@@ -1,7 +1,10 @@
 package io.conveyor.core;
 
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -15,27 +18,65 @@ import java.util.Optional;
  *   <li>{@code <prefix>.control}: cancellations, keyed by task id
  *   <li>{@code <prefix>.rollups}: closed windows of per-type figures
  * </ul>
+ *
+ * <p>A value: equal when prefix, partitions and replication factor are.
  */
-public record Topics(String prefix, int partitions, Optional<Short> replicationFactor) {
+public final class Topics {
 
     public static final String DEFAULT_PREFIX = "conveyor";
     public static final int DEFAULT_PARTITIONS = 8;
 
     private static final long DAY_MS = 24L * 60 * 60 * 1000;
 
-    public Topics {
+    private final String prefix;
+    private final int partitions;
+    private final Optional<Short> replicationFactor;
+    // the names, built once: the worker asks for them for every record it reads and writes
+    private final EnumMap<Priority, String> taskTopics = new EnumMap<>(Priority.class);
+    private final Map<String, Priority> priorities = new HashMap<>();
+    private final String retry;
+    private final String deadLetters;
+    private final String results;
+    private final String control;
+    private final String rollups;
+
+    public Topics(String prefix, int partitions, Optional<Short> replicationFactor) {
         if (prefix == null || !prefix.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException(
                     "topics.prefix must be letters, digits, '.', '_' or '-', but was '" + prefix + "'");
         }
+        this.prefix = prefix;
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        for (Priority p : Priority.values()) {
+            taskTopics.put(p, prefix + ".tasks." + p.wireName());
+            priorities.put(taskTopics.get(p), p);
+        }
+        this.retry = prefix + ".tasks.retry";
+        this.deadLetters = prefix + ".tasks.dlq";
+        this.results = prefix + ".results";
+        this.control = prefix + ".control";
+        this.rollups = prefix + ".rollups";
     }
 
     public static Topics defaults() {
         return new Topics(DEFAULT_PREFIX, DEFAULT_PARTITIONS, Optional.empty());
     }
 
+    public String prefix() {
+        return prefix;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public Optional<Short> replicationFactor() {
+        return replicationFactor;
+    }
+
     public String tasks(Priority priority) {
-        return prefix + ".tasks." + priority.wireName();
+        return taskTopics.get(priority);
     }
 
     /** The three task topics, highest priority first. */
@@ -45,32 +86,27 @@ public record Topics(String prefix, int partitions, Optional<Short> replicationF
 
     /** The priority whose topic this is, if it is a task topic. */
     public Optional<Priority> priorityOf(String topic) {
-        for (Priority p : Priority.values()) {
-            if (tasks(p).equals(topic)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(priorities.get(topic));
     }
 
     public String retry() {
-        return prefix + ".tasks.retry";
+        return retry;
     }
 
     public String deadLetters() {
-        return prefix + ".tasks.dlq";
+        return deadLetters;
     }
 
     public String results() {
-        return prefix + ".results";
+        return results;
     }
 
     public String control() {
-        return prefix + ".control";
+        return control;
     }
 
     public String rollups() {
-        return prefix + ".rollups";
+        return rollups;
     }
 
     /** Every topic with its settings, as provisioned by {@link TopicProvisioner}. */
@@ -89,5 +125,24 @@ public record Topics(String prefix, int partitions, Optional<Short> replicationF
 
     private TopicSpec spec(String name, Map<String, String> configs) {
         return new TopicSpec(name, partitions, replicationFactor, configs);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Topics t
+                && prefix.equals(t.prefix)
+                && partitions == t.partitions
+                && replicationFactor.equals(t.replicationFactor);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prefix, partitions, replicationFactor);
+    }
+
+    @Override
+    public String toString() {
+        return "Topics[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+                + "]";
     }
 }
