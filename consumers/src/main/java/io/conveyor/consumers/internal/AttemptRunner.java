@@ -105,7 +105,16 @@ final class AttemptRunner {
             }
         }
         Disposition disposition = outcome instanceof Outcome.DeadLetter ? Disposition.DEAD_LETTERED : Disposition.DONE;
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> disposition);
+        return whenAcked(writes, disposition);
+    }
+
+    /** {@code disposition} once every write is acked; two writes (the common case) in one stage. */
+    private static CompletableFuture<Disposition> whenAcked(
+            List<CompletableFuture<Void>> writes, Disposition disposition) {
+        return writes.size() == 2
+                ? writes.get(0).thenCombine(writes.get(1), (a, b) -> disposition)
+                : CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                        .thenApply(v -> disposition);
     }
 
     private Outcome attempt(Task task) {

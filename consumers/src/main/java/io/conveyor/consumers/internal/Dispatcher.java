@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -34,17 +35,19 @@ final class Dispatcher {
     /** How far into a priority's queue the dispatcher looks for an eligible record. */
     private static final int SCAN_LIMIT = 256;
 
+    private static final Priority[] PRIORITIES = Priority.values();
+
     /**
      * One record in the queue or running. {@code task} is null until the record is decoded on its
-     * attempt thread, unless {@link Intake} had to read it first. {@code done} completes when its
-     * writes are acked.
+     * attempt thread, unless {@link Intake} had to read it first. {@code done} is called once its
+     * writes are acked (or failed), on the thread that completed the last of them.
      */
     record Item(
             Task task,
             ConsumerRecord<byte[], byte[]> origin,
             Priority priority,
             ByteBuffer key,
-            CompletableFuture<Disposition> done) {
+            BiConsumer<Disposition, Throwable> done) {
         TopicPartition partition() {
             return new TopicPartition(origin.topic(), origin.partition());
         }
@@ -95,12 +98,17 @@ final class Dispatcher {
     }
 
     /**
-     * Queues a record's attempt; the future completes when everything it wrote is acked. {@code
-     * task} may be null (see {@link Item}), except when per-type limits are set.
+     * Queues a record's attempt; {@code done} is called when everything it wrote is acked (a
+     * callback rather than a future: one completion stage less per task on the producer's I/O
+     * thread). {@code task} may be null (see {@link Item}), except when per-type limits are set.
      */
-    CompletableFuture<Disposition> enqueue(Task task, ConsumerRecord<byte[], byte[]> origin, Priority priority) {
+    void enqueue(
+            Task task,
+            ConsumerRecord<byte[], byte[]> origin,
+            Priority priority,
+            BiConsumer<Disposition, Throwable> done) {
         ByteBuffer key = orderByKey && origin.key() != null ? ByteBuffer.wrap(origin.key()) : null;
-        Item item = new Item(task, origin, priority, key, new CompletableFuture<>());
+        Item item = new Item(task, origin, priority, key, done);
         List<Item> ready;
         lock.lock();
         try {
@@ -111,7 +119,6 @@ final class Dispatcher {
             lock.unlock();
         }
         ready.forEach(this::start);
-        return item.done();
     }
 
     /** Whether records must be decoded before they are queued (per-type limits need the type). */
@@ -146,7 +153,7 @@ final class Dispatcher {
 
     /**
      * Takes the waiting records of these partitions out of the queue (their partitions were
-     * revoked: the next owner runs them) and returns them; their futures are not completed.
+     * revoked: the next owner runs them) and returns them; their callbacks are not called.
      */
     List<Item> dropQueued(Predicate<TopicPartition> partitions) {
         List<Item> dropped = new ArrayList<>();
@@ -177,13 +184,7 @@ final class Dispatcher {
                         writes = CompletableFuture.failedFuture(t);
                     }
                     finished(item);
-                    writes.whenComplete((disposition, e) -> {
-                        if (e == null) {
-                            item.done().complete(disposition);
-                        } else {
-                            item.done().completeExceptionally(e);
-                        }
-                    });
+                    writes.whenComplete(item.done());
                 })
                 .start();
     }
@@ -208,9 +209,12 @@ final class Dispatcher {
 
     /** Under the lock: the records that may start now, already counted as running. */
     private List<Item> takeReady() {
+        if (running.size() >= concurrency) {
+            return List.of(); // the common case under load: every slot is taken
+        }
         List<Item> ready = new ArrayList<>();
-        Set<ByteBuffer> heldBack = new HashSet<>(); // keys with an earlier record still waiting
-        for (Priority p : Priority.values()) {
+        Set<ByteBuffer> heldBack = Set.of(); // keys with an earlier record still waiting
+        for (Priority p : PRIORITIES) {
             int scanned = 0;
             for (Iterator<Item> it = queues.get(p).iterator();
                     it.hasNext() && running.size() < concurrency && ++scanned <= SCAN_LIMIT; ) {
@@ -227,6 +231,9 @@ final class Dispatcher {
                     }
                     ready.add(item);
                 } else if (item.key() != null) {
+                    if (heldBack.isEmpty()) {
+                        heldBack = new HashSet<>();
+                    }
                     heldBack.add(item.key());
                 }
             }

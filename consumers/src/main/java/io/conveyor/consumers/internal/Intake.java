@@ -4,7 +4,7 @@ import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.Priority;
 import io.conveyor.core.Task;
 import io.conveyor.core.Topics;
-import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -30,22 +30,28 @@ final class Intake {
         this.readEveryRecord = readEveryRecord;
     }
 
-    /** The future completes once everything the record caused is acknowledged by Kafka. */
-    CompletableFuture<Disposition> accept(ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * {@code done} is called once everything the record caused is acknowledged by Kafka (or a
+     * write failed), on the thread that completed the last write.
+     */
+    void accept(ConsumerRecord<byte[], byte[]> record, BiConsumer<Disposition, Throwable> done) {
         boolean retryTopic = record.topic().equals(topics.retry());
         if (!retryTopic && !readEveryRecord) {
             Priority priority = topics.priorityOf(record.topic()).orElse(Priority.NORMAL);
-            return dispatcher.enqueue(null, record, priority);
+            dispatcher.enqueue(null, record, priority, done);
+            return;
         }
         Task task;
         try {
             task = records.decode(record);
         } catch (MalformedTaskException | IllegalArgumentException e) {
-            return records.deadLetterMalformed(record, e);
+            records.deadLetterMalformed(record, e).whenComplete(done);
+            return;
         }
         if (records.notDueYet(task, record)) {
-            return records.postpone(task, record);
+            records.postpone(task, record).whenComplete(done);
+            return;
         }
-        return dispatcher.enqueue(task, record, task.priority());
+        dispatcher.enqueue(task, record, task.priority(), done);
     }
 }

@@ -176,7 +176,7 @@ final class PollLoop implements Runnable {
             }
             tracker.started(record.offset());
             held.incrementAndGet();
-            intake.accept(record).whenComplete((v, error) -> {
+            intake.accept(record, (v, error) -> {
                 if (error != null) {
                     log.error(
                             "Writes for {}-{}@{} failed; the record stays uncommitted and will be read again",

@@ -95,7 +95,7 @@ final class SharePollLoop implements Runnable {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             pending.add(r);
             held.incrementAndGet();
-            intake.accept(r).whenComplete((d, e) -> settled.add(new Settled(r, d, e)));
+            intake.accept(r, (d, e) -> settled.add(new Settled(r, d, e)));
         }
         Instant deadline = null;
         try {

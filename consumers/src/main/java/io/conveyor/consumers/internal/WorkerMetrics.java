@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
@@ -17,8 +16,11 @@ import org.apache.kafka.common.TopicPartition;
 final class WorkerMetrics {
     private final MeterRegistry registry;
     // per-task meters, looked up once per tag combination (types are bounded by the handlers)
-    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<Key, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
+
+    /** A meter's name and tags, as a map key: cheaper to hash and compare than a list. */
+    private record Key(String meter, String first, String second) {}
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -34,30 +36,31 @@ final class WorkerMetrics {
 
     void completed(String type, TaskStatus status) {
         counters.computeIfAbsent(
-                        List.of("completed", type, status.name()),
+                        new Key("completed", type, status.name()),
                         k -> Meters.counter(registry, Meters.TASKS_COMPLETED, type, status.name()))
                 .increment();
     }
 
     void retried(String type) {
-        counters.computeIfAbsent(List.of("retried", type), k -> Meters.counter(registry, Meters.TASKS_RETRIED, type))
+        counters.computeIfAbsent(
+                        new Key("retried", type, ""), k -> Meters.counter(registry, Meters.TASKS_RETRIED, type))
                 .increment();
     }
 
     void deadLettered(String reason) {
         counters.computeIfAbsent(
-                        List.of("dead", reason), k -> Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason))
+                        new Key("dead", reason, ""), k -> Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason))
                 .increment();
     }
 
     void ran(String type, String outcome, Duration took) {
         timers.computeIfAbsent(
-                        List.of("run", type, outcome), k -> Meters.timer(registry, Meters.TASK_RUN, type, outcome))
+                        new Key("run", type, outcome), k -> Meters.timer(registry, Meters.TASK_RUN, type, outcome))
                 .record(took);
     }
 
     void waited(String type, Duration waited) {
-        timers.computeIfAbsent(List.of("wait", type), k -> Meters.timer(registry, Meters.TASK_QUEUE_WAIT, type))
+        timers.computeIfAbsent(new Key("wait", type, ""), k -> Meters.timer(registry, Meters.TASK_QUEUE_WAIT, type))
                 .record(waited.isNegative() ? Duration.ZERO : waited);
     }
 
