@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  * the class in {@code META-INF/services/io.conveyor.consumers.TaskHandler} of your jar and put the
  * jar on the worker's class path.
  *
- * <p>{@link #handle} runs on its own virtual thread, so blocking I/O is fine. It is interrupted
- * when the task's timeout passes or the task is cancelled; long computations should check {@link
- * TaskContext#isCancelled()} or {@link Thread#interrupted()}. A handler may run more than once for
- * one task (execution is at-least-once), so side effects should be idempotent by task id.
+ * <p>{@link #handle} runs on a virtual thread, one per running attempt, so blocking I/O is fine.
+ * It is interrupted when the task's timeout passes or the task is cancelled (never after it has
+ * returned); long computations should check {@link TaskContext#isCancelled()} or {@link
+ * Thread#interrupted()}. A worker thread goes on to the next waiting task when an attempt ends, so
+ * thread-locals a handler sets (a logging MDC, say) are seen by later attempts unless it clears
+ * them. A handler may run more than once for one task (execution is at-least-once), so side
+ * effects should be idempotent by task id.
  */
 public interface TaskHandler {
 

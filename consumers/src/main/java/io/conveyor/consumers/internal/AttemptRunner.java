@@ -127,15 +127,15 @@ final class AttemptRunner {
                     "non_retriable");
         }
         AtomicBoolean timedOut = new AtomicBoolean();
-        AtomicBoolean cancelled = cancellations.running(task.id());
+        AttemptInterrupt interrupt = new AttemptInterrupt();
+        AtomicBoolean cancelled = cancellations.running(task.id(), interrupt);
         Optional<Instant> deadline =
                 task.timeoutMs() > 0 ? Optional.of(clock.instant().plusMillis(task.timeoutMs())) : Optional.empty();
-        Thread self = Thread.currentThread();
         ScheduledFuture<?> timer = task.timeoutMs() > 0
                 ? timeouts.schedule(
                         () -> {
                             timedOut.set(true);
-                            self.interrupt();
+                            interrupt.interrupt();
                         },
                         task.timeoutMs(),
                         TimeUnit.MILLISECONDS)
@@ -161,11 +161,12 @@ final class AttemptRunner {
             }
             return new Outcome.Retry(error, clock.instant().plus(backoff.after(task.attempt())));
         } finally {
+            boolean interrupted = interrupt.end(); // first: this thread may run other attempts next
             cancellations.finished(task.id());
             if (timer != null) {
                 timer.cancel(false);
             }
-            if (Thread.interrupted() && !timedOut.get() && !cancelled.get()) {
+            if (interrupted && !timedOut.get() && !cancelled.get()) {
                 log.debug("attempt {} of task {} ended with a stray interrupt", task.attempt(), task.id());
             }
         }

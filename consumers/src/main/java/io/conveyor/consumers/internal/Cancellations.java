@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * bounded. Thread-safe: the control listener adds, attempt threads check and register.
  */
 final class Cancellations {
-    /** A running attempt: its thread and the flag its handler reads through the context. */
-    record Running(Thread thread, AtomicBoolean cancelled) {}
+    /** A running attempt: how to interrupt it, and the flag its handler reads through the context. */
+    record Running(AttemptInterrupt interrupt, AtomicBoolean cancelled) {}
 
     private final Map<String, Instant> cancelled = new ConcurrentHashMap<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -31,7 +31,7 @@ final class Cancellations {
         cancelled.put(taskId, clock.instant());
         Running r = running.get(taskId);
         if (r != null && r.cancelled().compareAndSet(false, true)) {
-            r.thread().interrupt();
+            r.interrupt().interrupt();
         }
     }
 
@@ -39,10 +39,10 @@ final class Cancellations {
         return cancelled.containsKey(taskId);
     }
 
-    /** Registers the calling thread as running the task; the returned flag turns true on cancel. */
-    AtomicBoolean running(String taskId) {
+    /** Registers an attempt of the task as running; the returned flag turns true on cancel. */
+    AtomicBoolean running(String taskId, AttemptInterrupt interrupt) {
         AtomicBoolean flag = new AtomicBoolean(isCancelled(taskId));
-        running.put(taskId, new Running(Thread.currentThread(), flag));
+        running.put(taskId, new Running(interrupt, flag));
         if (isCancelled(taskId)) {
             flag.set(true); // cancelled between the check and the registration
         }
