@@ -28,7 +28,7 @@ public final class BenchMain {
             Map.entry("tasks", "300000"),
             Map.entry("warmTasks", "60000"),
             Map.entry("partitions", "8"),
-            Map.entry("workerTasksPerSecond", "71105"),
+            Map.entry("workerTasksPerSecond", "90652"),
             Map.entry("rowJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC"),
             Map.entry("out", "bench/rollups/target/rollups-bench.md"));
 

@@ -22,7 +22,7 @@ public final class BenchMain {
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry("rows", "a,b,d-noop,c,d-sleep,e"),
             Map.entry("rounds", "3"),
-            Map.entry("tasks", "200000"),
+            Map.entry("tasks", "1000000"),
             Map.entry("sleepTasks", "200000"),
             Map.entry("warmTasks", "50000"),
             Map.entry("concurrency", "1000"),
