@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * It is interrupted when the task's timeout passes or the task is cancelled (never after it has
  * returned); long computations should check {@link TaskContext#isCancelled()} or {@link
  * Thread#interrupted()}. A worker thread goes on to the next waiting task when an attempt ends, so
- * thread-locals a handler sets (a logging MDC, say) are seen by later attempts unless it clears
- * them. A handler may run more than once for one task (execution is at-least-once), so side
- * effects should be idempotent by task id.
+ * thread-locals a handler sets (a logging MDC, say) and a context class loader it changes are seen
+ * by later attempts unless it restores them. A handler may run more than once for one task
+ * (execution is at-least-once), so side effects should be idempotent by task id.
  */
 public interface TaskHandler {
 

@@ -131,16 +131,17 @@ final class AttemptRunner {
         AtomicBoolean cancelled = cancellations.running(task.id(), interrupt);
         Optional<Instant> deadline =
                 task.timeoutMs() > 0 ? Optional.of(clock.instant().plusMillis(task.timeoutMs())) : Optional.empty();
-        ScheduledFuture<?> timer = task.timeoutMs() > 0
-                ? timeouts.schedule(
+        ScheduledFuture<?> timer = null;
+        try { // from here on the finally ends the attempt, whatever fails
+            if (task.timeoutMs() > 0) {
+                timer = timeouts.schedule(
                         () -> {
                             timedOut.set(true);
                             interrupt.interrupt();
                         },
                         task.timeoutMs(),
-                        TimeUnit.MILLISECONDS)
-                : null;
-        try {
+                        TimeUnit.MILLISECONDS);
+            }
             var context = new Context(task, deadline, timedOut, cancelled, workerId);
             var result = handler.get().handle(context);
             return cancelled.get() ? new Outcome.Cancelled(CANCELLED) : new Outcome.Succeeded(result);
@@ -162,7 +163,7 @@ final class AttemptRunner {
             return new Outcome.Retry(error, clock.instant().plus(backoff.after(task.attempt())));
         } finally {
             boolean interrupted = interrupt.end(); // first: this thread may run other attempts next
-            cancellations.finished(task.id());
+            cancellations.finished(task.id(), interrupt);
             if (timer != null) {
                 timer.cancel(false);
             }

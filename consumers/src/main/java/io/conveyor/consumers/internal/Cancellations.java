@@ -49,8 +49,9 @@ final class Cancellations {
         return flag;
     }
 
-    void finished(String taskId) {
-        running.remove(taskId);
+    /** Unregisters this attempt; another attempt of the same task running here stays registered. */
+    void finished(String taskId, AttemptInterrupt interrupt) {
+        running.computeIfPresent(taskId, (id, r) -> r.interrupt() == interrupt ? null : r);
     }
 
     /** Forgets cancellations older than the retention. */

@@ -145,9 +145,26 @@ final class Dispatcher {
         return !typeLimits.isEmpty();
     }
 
-    /** Records of this priority waiting for a slot. */
+    /** Records of this priority in the queue. */
     int waiting(Priority priority) {
         return waiting.get(priority.ordinal());
+    }
+
+    /**
+     * Whether high-priority records wait for a run slot: more are queued than the threads on their
+     * way to the queue will take (they take high-priority records first). A record queued a moment
+     * ago, with a thread already started for it, does not count.
+     */
+    boolean highPriorityWaiting() {
+        if (waiting(Priority.HIGH) == 0) {
+            return false; // the common case, without the lock
+        }
+        lock.lock();
+        try {
+            return queues.get(Priority.HIGH).size() > threads - running.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Attempts running now. */

@@ -222,7 +222,7 @@ final class PollLoop implements Runnable {
         Instant now = clock.instant();
         delayedUntil.entrySet().removeIf(e -> !e.getValue().isAfter(now) || !assignment.contains(e.getKey()));
         Set<TopicPartition> desired =
-                policy.update(held.get(), dispatcher.waiting(Priority.HIGH) > 0, assignment, metrics::paused);
+                policy.update(held.get(), dispatcher.highPriorityWaiting(), assignment, metrics::paused);
         desired.addAll(delayedUntil.keySet());
         Set<TopicPartition> current = consumer.paused();
         Set<TopicPartition> toPause = new HashSet<>(desired);

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.conveyor.core.Priority;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +21,15 @@ import org.junit.jupiter.api.Test;
 class DispatcherTest {
     private static ConsumerRecord<byte[], byte[]> record(long offset) {
         return new ConsumerRecord<>("t.tasks.normal", 0, offset, null, new byte[0]);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(long offset, String key, String value) {
+        return new ConsumerRecord<>(
+                "t.tasks.normal",
+                0,
+                offset,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -42,9 +55,12 @@ class DispatcherTest {
             dispatcher.enqueue(null, record(i), Priority.NORMAL, (d, e) -> done.incrementAndGet());
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.running() == concurrency);
-        assertThat(dispatcher.waiting(Priority.NORMAL)).isEqualTo(2 * concurrency);
-        release.countDown();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.running() == concurrency);
+            assertThat(dispatcher.waiting(Priority.NORMAL)).isEqualTo(2 * concurrency);
+        } finally {
+            release.countDown();
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> done.get() == 3 * concurrency);
 
         assertThat(most.get()).isEqualTo(concurrency);
@@ -71,6 +87,73 @@ class DispatcherTest {
         // at most two threads are ever on their way to the queue, so a thread is started only when
         // the running ones were all busy; each then runs records until the queue is empty
         assertThat(threads.size()).isLessThan(records / 4);
+    }
+
+    @Test
+    void takesTheHighestPriorityFirstAndRunsOneKeyAtATimeInOrder() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        Dispatcher dispatcher = new Dispatcher(1, Map.of(), true, (task, origin) -> {
+            String name = new String(origin.value(), StandardCharsets.UTF_8);
+            if (name.equals("blocker")) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            order.add(name);
+            return CompletableFuture.completedFuture(Disposition.DONE);
+        });
+        AtomicInteger done = new AtomicInteger();
+        dispatcher.enqueue(null, record(0, null, "blocker"), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.running() == 1);
+            dispatcher.enqueue(null, record(1, "a", "a1"), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+            dispatcher.enqueue(null, record(2, null, "low"), Priority.LOW, (d, e) -> done.incrementAndGet());
+            dispatcher.enqueue(null, record(3, "a", "a2"), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+            dispatcher.enqueue(null, record(4, null, "high"), Priority.HIGH, (d, e) -> done.incrementAndGet());
+            assertThat(dispatcher.highPriorityWaiting())
+                    .as("the one slot is taken")
+                    .isTrue();
+        } finally {
+            release.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.get() == 5);
+
+        assertThat(order).containsExactly("blocker", "high", "a1", "a2", "low");
+        assertThat(dispatcher.highPriorityWaiting()).isFalse();
+    }
+
+    @Test
+    void aKeyRunsOneRecordAtATimeWhileOtherKeysRunBesideIt() {
+        int perKey = 200;
+        Map<String, AtomicInteger> runningPerKey = new ConcurrentHashMap<>();
+        Map<String, List<Long>> seen = new ConcurrentHashMap<>();
+        AtomicInteger overlaps = new AtomicInteger();
+        Dispatcher dispatcher = new Dispatcher(50, Map.of(), true, (task, origin) -> {
+            String key = new String(origin.key(), StandardCharsets.UTF_8);
+            if (runningPerKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            seen.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(origin.offset());
+            Thread.yield();
+            runningPerKey.get(key).decrementAndGet();
+            return CompletableFuture.completedFuture(Disposition.DONE);
+        });
+        AtomicInteger done = new AtomicInteger();
+        long offset = 0;
+        for (int i = 0; i < perKey; i++) {
+            for (String key : List.of("a", "b", "c")) {
+                dispatcher.enqueue(null, record(offset++, key, key), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.get() == 3 * perKey);
+        assertThat(overlaps.get()).isZero();
+        assertThat(seen).hasSize(3);
+        seen.values().forEach(offsets -> assertThat(offsets).hasSize(perKey).isSorted());
     }
 
     @Test
