@@ -103,6 +103,7 @@ final class Dispatcher {
     private final ThreadFactory factory =
             Thread.ofVirtual().name("conveyor-worker-", 0).factory();
     private int threads; // worker threads alive: running a record or about to take one
+    private long started; // worker threads started, ever
 
     Dispatcher(int concurrency, Map<String, Integer> typeLimits, boolean orderByKey, Runner runner) {
         this.concurrency = concurrency;
@@ -143,6 +144,16 @@ final class Dispatcher {
     /** Whether records must be decoded before they are queued (per-type limits need the type). */
     boolean needsTypes() {
         return !typeLimits.isEmpty();
+    }
+
+    /** Worker threads started since this dispatcher was made (for tests and diagnostics). */
+    long threadsStarted() {
+        lock.lock();
+        try {
+            return started;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Records of this priority in the queue. */
@@ -211,22 +222,50 @@ final class Dispatcher {
         return dropped;
     }
 
-    /** Under the lock: starts one more thread if records wait that no thread is about to take. */
+    /**
+     * Under the lock: whether to start one more thread (counted as started), because more records
+     * could run now than the threads on their way to the queue will take. Records held back by a
+     * busy key or a type at its limit do not count: a thread started for them would find nothing.
+     */
     private boolean needsThread() {
         int looking = threads - running.size();
-        if (looking < MAX_LOOKING && threads < concurrency && queued() > looking) {
+        if (looking < MAX_LOOKING && threads < concurrency && eligibleMoreThan(looking)) {
             threads++;
+            started++;
             return true;
         }
         return false;
     }
 
-    private int queued() {
-        int n = 0;
-        for (ArrayDeque<Item> queue : queues.values()) {
-            n += queue.size();
+    /** Under the lock: whether more than {@code n} queued records could start now. */
+    private boolean eligibleMoreThan(int n) {
+        if (typeLimits.isEmpty() && !orderByKey) {
+            int queued = 0; // every record is eligible
+            for (ArrayDeque<Item> queue : queues.values()) {
+                queued += queue.size();
+            }
+            return queued > n;
         }
-        return n;
+        int eligible = 0;
+        Set<ByteBuffer> heldBack = Set.of(); // as in takeNext
+        for (Priority p : PRIORITIES) {
+            int scanned = 0;
+            for (Iterator<Item> it = queues.get(p).iterator(); it.hasNext() && ++scanned <= SCAN_LIMIT; ) {
+                Item item = it.next();
+                if (eligible(item) && (item.key() == null || !heldBack.contains(item.key()))) {
+                    if (++eligible > n) {
+                        return true;
+                    }
+                }
+                if (item.key() != null) {
+                    if (heldBack.isEmpty()) {
+                        heldBack = new HashSet<>();
+                    }
+                    heldBack.add(item.key()); // a later record of this key waits for this one
+                }
+            }
+        }
+        return false;
     }
 
     private void startThread() {

@@ -157,6 +157,41 @@ class DispatcherTest {
     }
 
     @Test
+    void aBacklogHeldBackByItsKeyStartsNoThreadsThatWouldFindNothing() {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> order = Collections.synchronizedList(new ArrayList<>());
+        Dispatcher dispatcher = new Dispatcher(100, Map.of(), true, (task, origin) -> {
+            if (origin.offset() == 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            order.add(origin.offset());
+            return CompletableFuture.completedFuture(Disposition.DONE);
+        });
+        AtomicInteger done = new AtomicInteger();
+        dispatcher.enqueue(null, record(0, "hot", "first"), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.running() == 1);
+            for (long offset = 1; offset <= 1000; offset++) {
+                dispatcher.enqueue(
+                        null, record(offset, "hot", "next"), Priority.NORMAL, (d, e) -> done.incrementAndGet());
+            }
+            assertThat(dispatcher.threadsStarted()).isEqualTo(1);
+        } finally {
+            release.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.get() == 1001);
+
+        assertThat(dispatcher.threadsStarted())
+                .as("one thread ran the key's records in turn")
+                .isEqualTo(1);
+        assertThat(order).isSorted().hasSize(1001);
+    }
+
+    @Test
     void anInterruptAfterTheAttemptEndedNeverReachesTheThread() throws Exception {
         AttemptInterrupt interrupt = new AttemptInterrupt();
         interrupt.interrupt();
