@@ -50,16 +50,18 @@ class ShareModeIT {
         }
         TaskCodec codec = new TaskCodec();
         List<Worker> workers = new ArrayList<>();
+        List<SimpleMeterRegistry> registries = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = TestClients.producer(broker.bootstrapServers());
                 ResultsProbe results = new ResultsProbe(
                         broker.bootstrapServers(), config.topics().results())) {
             for (int i = 0; i < 6; i++) {
+                registries.add(new SimpleMeterRegistry());
                 workers.add(Worker.start(
                         config.toBuilder()
                                 .set(ConveyorConfig.WORKER_ID, "share-worker-" + i)
                                 .build(),
                         HandlerRegistry.discover(),
-                        new SimpleMeterRegistry()));
+                        registries.get(i)));
             }
             try (Admin admin = Admin.create(broker.clientConfig())) {
                 String group = config.get(ConveyorConfig.WORKER_GROUP);
@@ -114,6 +116,12 @@ class ShareModeIT {
                 assertThat(RecordHeaders.get(dlq.records().get(0).headers(), RecordHeaders.REASON))
                         .isEqualTo("exhausted");
             }
+            // the share consumer's own client metrics are bound too (KafkaClientMetrics through a view)
+            assertThat(registries)
+                    .allSatisfy(registry -> assertThat(registry.getMeters()).anySatisfy(meter -> {
+                        assertThat(meter.getId().getName()).startsWith("kafka.");
+                        assertThat(meter.getId().getTag("client.id")).startsWith("conveyor-worker-share-");
+                    }));
         } finally {
             workers.forEach(Worker::close);
         }

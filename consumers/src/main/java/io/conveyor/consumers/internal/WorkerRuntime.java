@@ -112,11 +112,16 @@ public final class WorkerRuntime implements Worker {
         KafkaConsumer<byte[], byte[]> controlConsumer = new KafkaConsumer<>(controlProperties(config, index));
         this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations);
         this.controlThread = new Thread(control, "conveyor-control-" + index);
-        // the share consumer has no Micrometer binder yet (KafkaClientMetrics takes the three classic clients)
-        this.clientMetrics = List.of(
+        KafkaShareConsumer<byte[], byte[]> shareConsumer =
+                shareMode ? new KafkaShareConsumer<>(shareProperties(config, group, index)) : null;
+        List<KafkaClientMetrics> bound = new ArrayList<>(List.of(
                 new KafkaClientMetrics(consumer),
                 new KafkaClientMetrics(controlConsumer),
-                new KafkaClientMetrics(producer));
+                new KafkaClientMetrics(producer)));
+        if (shareConsumer != null) {
+            bound.add(ShareConsumerMetrics.of(shareConsumer));
+        }
+        this.clientMetrics = List.copyOf(bound);
         clientMetrics.forEach(m -> m.bindTo(registry));
         gauge(registry, Meters.WORKER_QUEUE_DEPTH, WorkerRuntime::queueDepth);
         gauge(registry, Meters.WORKER_QUEUE_CAPACITY, w -> w.capacity);
@@ -126,10 +131,10 @@ public final class WorkerRuntime implements Worker {
                 Meters.WORKER_PAUSED_PARTITIONS,
                 w -> w.pausedPartitions().size());
         this.pollThread = new Thread(loop, "conveyor-poll-" + index);
-        if (shareMode) {
+        if (shareConsumer != null) {
             enableEarliestReset(config, group);
             this.shareLoop = new SharePollLoop(
-                    new KafkaShareConsumer<>(shareProperties(config, group, index)),
+                    shareConsumer,
                     config.topics().taskTopics(),
                     intake,
                     Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS)));
