@@ -20,6 +20,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The worker's in-memory queue and its dispatcher: records wait here, one FIFO queue per
@@ -38,6 +40,8 @@ import org.apache.kafka.common.TopicPartition;
  * counts are atomics readable from any thread.
  */
 final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
     /** How far into a priority's queue the dispatcher looks for an eligible record. */
     private static final int SCAN_LIMIT = 256;
 
@@ -268,8 +272,24 @@ final class Dispatcher {
         return false;
     }
 
+    /**
+     * Starts a thread counted by {@link #needsThread}. If the JVM cannot start one, the count is
+     * given back (so it never stays on its way forever) and the error is logged, not thrown: the
+     * caller may hold a record it must still run, and the records left waiting are taken by the
+     * threads that are running, or the next time a thread is needed.
+     */
     private void startThread() {
-        factory.newThread(this::work).start();
+        try {
+            factory.newThread(this::work).start();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            lock.lock();
+            try {
+                threads--;
+            } finally {
+                lock.unlock();
+            }
+            log.error("Could not start a worker thread; queued records wait for a running one", e);
+        }
     }
 
     /**
