@@ -74,7 +74,7 @@ class SchedulingIT extends WorkerFixture {
         producer.flush(); // about four seconds of low work at concurrency 2
         startWorker(config.toBuilder()
                 .set(ConveyorConfig.WORKER_CONCURRENCY, 2)
-                .set(ConveyorConfig.WORKER_QUEUE_CAPACITY, 100)
+                .set(ConveyorConfig.WORKER_QUEUE_CAPACITY, 200)
                 .build());
         await().atMost(WAIT)
                 .until(() ->
@@ -96,13 +96,16 @@ class SchedulingIT extends WorkerFixture {
                 .toList();
 
         // Low tasks that started while some high task was waiting. First-in-first-out would start
-        // the whole in-memory backlog ahead of them first: at least half the queue, 50.
+        // the whole in-memory backlog ahead of them first: at least half the queue, 100. The high
+        // tasks' own way to the worker (their send, the fetch) counts too, so the bound leaves
+        // room for a slow moment of a loaded machine (half a second is 50 low tasks here).
         long overtaking = lowDone.stream()
                 .filter(l -> highDone.stream()
                         .anyMatch(h -> l.startedAt().isAfter(h.submittedAt())
                                 && l.startedAt().isBefore(h.startedAt())))
                 .count();
-        assertThat(overtaking).isLessThan(40);
+        System.out.println("high priority: " + overtaking + " low tasks started while a high one waited");
+        assertThat(overtaking).isLessThan(70);
         assertThat(highDone).allSatisfy(h -> assertThat(h.status()).isEqualTo(TaskStatus.SUCCEEDED));
     }
 
