@@ -250,26 +250,32 @@ final class Dispatcher {
             }
             return queued > n;
         }
-        int eligible = 0;
-        Set<ByteBuffer> heldBack = Set.of(); // as in takeNext
+        return eligibleAfter(n) != null;
+    }
+
+    /**
+     * Under the lock: the record that could start now after {@code skip} others that could (which
+     * threads on their way will take first), highest priority first and first in first out; null
+     * if there is none. A key is held back behind an earlier record of it that is still queued.
+     */
+    private Item eligibleAfter(int skip) {
+        Set<ByteBuffer> heldBack = Set.of();
         for (Priority p : PRIORITIES) {
             int scanned = 0;
             for (Iterator<Item> it = queues.get(p).iterator(); it.hasNext() && ++scanned <= SCAN_LIMIT; ) {
                 Item item = it.next();
-                if (eligible(item) && (item.key() == null || !heldBack.contains(item.key()))) {
-                    if (++eligible > n) {
-                        return true;
-                    }
+                if (eligible(item) && (item.key() == null || !heldBack.contains(item.key())) && skip-- == 0) {
+                    return item;
                 }
                 if (item.key() != null) {
                     if (heldBack.isEmpty()) {
                         heldBack = new HashSet<>();
                     }
-                    heldBack.add(item.key()); // a later record of this key waits for this one
+                    heldBack.add(item.key());
                 }
             }
         }
-        return false;
+        return null;
     }
 
     /**
@@ -355,34 +361,19 @@ final class Dispatcher {
 
     /** Under the lock: the first eligible record of the highest priority, counted as running. */
     private Item takeNext() {
-        if (running.size() >= concurrency) {
-            return null;
-        }
-        Set<ByteBuffer> heldBack = Set.of(); // keys with an earlier record still waiting
-        for (Priority p : PRIORITIES) {
-            int scanned = 0;
-            for (Iterator<Item> it = queues.get(p).iterator(); it.hasNext() && ++scanned <= SCAN_LIMIT; ) {
-                Item item = it.next();
-                if (eligible(item) && (item.key() == null || !heldBack.contains(item.key()))) {
-                    it.remove();
-                    waiting.decrementAndGet(p.ordinal());
-                    running.add(item);
-                    if (item.type() != null) {
-                        runningByType.merge(item.type(), 1, Integer::sum);
-                    }
-                    if (item.key() != null) {
-                        busyKeys.add(item.key());
-                    }
-                    return item;
-                } else if (item.key() != null) {
-                    if (heldBack.isEmpty()) {
-                        heldBack = new HashSet<>();
-                    }
-                    heldBack.add(item.key());
-                }
+        Item item = running.size() < concurrency ? eligibleAfter(0) : null;
+        if (item != null) {
+            queues.get(item.priority()).removeFirstOccurrence(item); // near the head: it was found there
+            waiting.decrementAndGet(item.priority().ordinal());
+            running.add(item);
+            if (item.type() != null) {
+                runningByType.merge(item.type(), 1, Integer::sum);
+            }
+            if (item.key() != null) {
+                busyKeys.add(item.key());
             }
         }
-        return null;
+        return item;
     }
 
     private boolean eligible(Item item) {
