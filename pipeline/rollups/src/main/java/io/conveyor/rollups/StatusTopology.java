@@ -3,6 +3,7 @@ package io.conveyor.rollups;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
+import io.conveyor.rollups.internal.CommitHook;
 import io.conveyor.rollups.internal.StatusTableProcessor;
 import io.conveyor.rollups.internal.StatusViewSerde;
 import io.conveyor.rollups.internal.TaskResultSerde;
@@ -18,12 +19,15 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The rollups' task-status table: {@code conveyor.results} folded per task id ({@link
  * TaskResult#merge}) into the persistent store {@link #STATUS_STORE} (RocksDB, with a compacted
- * changelog; views in a compact binary form, {@link StatusViewSerde}), queryable by id. A task's view is removed once its latest change is older than the
- * retention ({@code rollup.status.retention.ms}), see {@link StatusTableProcessor}.
+ * changelog; views in a compact binary form, {@link StatusViewSerde}), queryable by id, written at
+ * every commit (so a lookup sees a change within the commit interval). A task's view is removed once
+ * its latest change is older than the retention ({@code rollup.status.retention.ms}), see {@link StatusTableProcessor}.
  */
 public final class StatusTopology {
     /** The state store of the task-status table. */
     public static final String STATUS_STORE = "task-status";
+
+    private static final String STATUS_HOOK = "task-status-commit";
 
     /** How long a view stays after its latest change unless configured otherwise. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
@@ -59,9 +63,11 @@ public final class StatusTopology {
             throw new IllegalArgumentException("the status retention must be positive, but was " + retention);
         }
         Serde<TaskResult> serde = StatusViewSerde.create(codec);
+        // no cache: the processor keeps the views that changed in memory and writes them at commit
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
-                        Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde)
-                .withCachingEnabled());
-        results.process(() -> new StatusTableProcessor(STATUS_STORE, retention), STATUS_STORE);
+                Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde));
+        builder.addStateStore(CommitHook.builder(STATUS_HOOK));
+        results.process(
+                () -> new StatusTableProcessor(STATUS_STORE, STATUS_HOOK, retention), STATUS_STORE, STATUS_HOOK);
     }
 }
