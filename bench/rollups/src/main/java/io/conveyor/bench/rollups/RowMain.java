@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -140,7 +139,7 @@ public final class RowMain {
         });
         try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
             rollups.start(0);
-            return untilCommitted(rollups::state, pass, applicationId, topics, records);
+            return untilCommitted(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
         }
     }
 
@@ -170,19 +169,20 @@ public final class RowMain {
                 .foreach((k, v) -> {});
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
-            return untilCommitted(streams::state, pass, applicationId, topics, records);
+            return untilCommitted(streams, pass, applicationId, topics, records);
         }
     }
 
     /**
-     * The measured window of a started Kafka Streams application: from its reaching {@code RUNNING}
-     * (it has its partitions) until its group has committed every record of the results topic.
+     * The measured window of a started Kafka Streams application: from its first processed record
+     * until its group has committed every record of the results topic. (Not from its reaching
+     * {@code RUNNING}: with several stream threads, one may have its partitions, and be done with
+     * them, before the state says so.)
      */
-    private Window untilCommitted(
-            Supplier<KafkaStreams.State> state, String pass, String applicationId, Topics topics, long records)
+    private Window untilCommitted(KafkaStreams streams, String pass, String applicationId, Topics topics, long records)
             throws Exception {
-        while (state.get() != KafkaStreams.State.RUNNING) {
-            Thread.sleep(5);
+        while (processed(streams) == 0) {
+            Thread.sleep(1);
         }
         long startCpu = Protocol.subjectCpuNanos();
         long start = System.nanoTime();
@@ -194,6 +194,15 @@ public final class RowMain {
         long cpu = Protocol.subjectCpuNanos() - startCpu;
         mark("end", pass);
         return new Window(nanos, cpu);
+    }
+
+    /** Records processed so far, by all stream threads (their {@code process-total}). */
+    private static double processed(KafkaStreams streams) {
+        return streams.metrics().values().stream()
+                .filter(m -> m.metricName().group().equals("stream-thread-metrics")
+                        && m.metricName().name().equals("process-total"))
+                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
+                .sum();
     }
 
     private long committed(String group, Topics topics) throws Exception {
