@@ -17,6 +17,7 @@ import io.conveyor.core.internal.JsonWriting;
 import io.conveyor.core.internal.RandomIds;
 import io.conveyor.core.internal.RawFieldReader;
 import io.conveyor.core.internal.RawJson;
+import io.conveyor.core.internal.ResultReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -53,6 +54,8 @@ public final class TaskCodec {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private static final RawFieldReader RAW = new RawFieldReader(MAPPER);
+
+    private static final ResultReader RESULTS = new ResultReader(MAPPER);
 
     private final Clock clock;
 
@@ -303,6 +306,11 @@ public final class TaskCodec {
      * rollups' status table: that output can be any size, and they never look inside.
      */
     public TaskResult decodeResultKeepingOutput(byte[] bytes) throws MalformedTaskException {
+        TaskResult plain = RESULTS.readPlain(bytes);
+        if (plain != null) {
+            return plain;
+        }
+        // not a plain record: the general way, which also says what is wrong
         return result(RAW.object(bytes, 0, bytes == null ? 0 : bytes.length, "result"));
     }
 

@@ -39,6 +39,101 @@ class TaskCodecPropertyTest {
     }
 
     /**
+     * The fast result reader ({@link io.conveyor.core.internal.ResultReader}) and the general one
+     * agree on every record, plain or not: a result with one field given an odd value, dropped, or
+     * joined by an unknown one, or cut short, is read the same way (the output compared parsed), or
+     * refused by both with the same message; and every plain record goes the fast way.
+     */
+    @Property(tries = 2000)
+    void theFastResultReaderAgreesWithTheGeneralOne(
+            @ForAll("results") TaskResult result,
+            @ForAll("resultFields") String field,
+            @ForAll("oddValues") String odd,
+            @ForAll("edits") int edit)
+            throws Exception {
+        ObjectNode tree = (ObjectNode) reparsed(codec.encode(result));
+        switch (edit) {
+            case 0 -> {} // as written
+            case 1 -> tree.set(field, TaskCodec.mapper().readTree(odd));
+            case 2 -> tree.remove(field);
+            default -> tree.set("addedLater", TaskCodec.mapper().readTree(odd));
+        }
+        byte[] bytes = TaskCodec.mapper().writeValueAsBytes(tree);
+        if (edit == 4) {
+            bytes = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+        }
+        TaskResult fast = new io.conveyor.core.internal.ResultReader(TaskCodec.mapper()).readPlain(bytes);
+        if (edit == 0) {
+            assertThat(fast).as("a plain record goes the fast way").isNotNull();
+        }
+        String general;
+        try {
+            TaskResult read = codec.decodeResult(bytes);
+            if (fast != null) {
+                assertThat(TaskCodec.withParsedOutput(fast)).isEqualTo(read);
+            }
+            assertThat(TaskCodec.withParsedOutput(codec.decodeResultKeepingOutput(bytes)))
+                    .isEqualTo(read);
+            general = null;
+        } catch (MalformedTaskException e) {
+            general = e.getMessage();
+        }
+        if (general != null) {
+            assertThat(fast).as("refused the general way: " + general).isNull();
+            byte[] refused = bytes;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decodeResultKeepingOutput(refused))
+                    .hasMessage(general);
+        }
+    }
+
+    @Provide
+    Arbitrary<String> resultFields() {
+        return Arbitraries.of(
+                "id",
+                "type",
+                "status",
+                "attempt",
+                "workerId",
+                "submittedAt",
+                "startedAt",
+                "finishedAt",
+                "updatedAt",
+                "result",
+                "error");
+    }
+
+    @Provide
+    Arbitrary<String> oddValues() {
+        return Arbitraries.of(
+                "null",
+                "\"\"",
+                "\"  \"",
+                "\"x\"",
+                "0",
+                "-1",
+                "7",
+                "1.5",
+                "99999999999",
+                "123456789012345678901234567890",
+                "true",
+                "{}",
+                "[]",
+                "{\"kind\":\"k\"}",
+                "{\"message\":\"m\"}",
+                "\"RUNNING\"",
+                "\"DONE\"",
+                "\"2026-11-23T08:41:10.123Z\"",
+                "\"2026-13-01T00:00:00Z\"",
+                "\"yesterday\"",
+                "1700000000000");
+    }
+
+    @Provide
+    Arbitrary<Integer> edits() {
+        return Arbitraries.integers().between(0, 4);
+    }
+
+    /**
      * The streaming submission reader keeps the payload as its raw bytes: whatever the payload,
      * the whitespace around it and where it stands among the fields, the record carries the payload
      * verbatim and otherwise is the tree reader's, alone, as an NDJSON line at an offset, and in an

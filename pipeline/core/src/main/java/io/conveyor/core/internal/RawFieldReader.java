@@ -104,25 +104,38 @@ public final class RawFieldReader {
             String name = p.currentName();
             JsonToken value = p.nextToken();
             if (name.equals(raw) && value != JsonToken.VALUE_NULL) {
-                int start = base + (int) p.currentTokenLocation().getByteOffset();
-                if (value.isStructStart()) {
-                    p.skipChildren();
-                } else {
-                    p.finishToken();
-                }
-                t = p.nextToken();
-                int end = trimSpace(
-                        bytes, start, base + (int) p.currentTokenLocation().getByteOffset());
-                if (t == JsonToken.FIELD_NAME) {
-                    end = trimSpace(bytes, start, end - 1); // the comma before the next field
-                }
-                node.set(name, RawJson.node(bytes, start, end - start));
+                Kept kept = keep(p, bytes, base);
+                node.set(name, kept.node());
+                t = kept.next();
             } else {
                 node.set(name, value.isStructStart() ? nested.readTree(p) : scalar(p, value));
                 t = p.nextToken();
             }
         }
         return node;
+    }
+
+    /** A field value kept as its bytes, and the token after it, where the parser now is. */
+    public record Kept(JsonNode node, JsonToken next) {}
+
+    /**
+     * The value {@code p} is on (not null), as its bytes ({@link RawJson}): from the start of its
+     * first token to the end of its last, found as the start of the token after it less the
+     * separator. {@code base} is where the parser's input starts in {@code bytes}.
+     */
+    public static Kept keep(JsonParser p, byte[] bytes, int base) throws IOException {
+        int start = base + (int) p.currentTokenLocation().getByteOffset();
+        if (p.currentToken().isStructStart()) {
+            p.skipChildren();
+        } else {
+            p.finishToken();
+        }
+        JsonToken next = p.nextToken();
+        int end = trimSpace(bytes, start, base + (int) p.currentTokenLocation().getByteOffset());
+        if (next == JsonToken.FIELD_NAME) {
+            end = trimSpace(bytes, start, end - 1); // the comma before the next field
+        }
+        return new Kept(RawJson.node(bytes, start, end - start), next);
     }
 
     /** The node Jackson's tree reader makes of a scalar (big decimals for floats, as the mapper does). */
@@ -151,7 +164,8 @@ public final class RawFieldReader {
         }
     }
 
-    private static void requireEnd(JsonParser p) throws IOException, MalformedTaskException {
+    /** Throws when anything follows the value the parser has read. */
+    public static void requireEnd(JsonParser p) throws IOException, MalformedTaskException {
         JsonToken trailing = p.nextToken();
         if (trailing != null) {
             throw new MalformedTaskException(
