@@ -6,11 +6,8 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -42,28 +39,41 @@ public final class StatusViewSerde {
     }
 
     static byte[] encode(TaskResult v) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            string(out, v.taskId());
-            string(out, v.type());
-            out.writeByte(v.status().ordinal());
-            out.writeInt(v.attempt());
-            string(out, v.workerId());
-            instant(out, v.submittedAt());
-            instant(out, v.startedAt());
-            instant(out, v.finishedAt());
-            instant(out, v.updatedAt());
-            bytes(out, v.result() == null ? null : TaskCodec.jsonBytes(v.result()));
-            out.writeBoolean(v.error() != null);
-            if (v.error() != null) {
-                string(out, v.error().kind());
-                string(out, v.error().message());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] id = utf8(v.taskId());
+        byte[] type = utf8(v.type());
+        byte[] worker = utf8(v.workerId());
+        byte[] result = v.result() == null ? null : TaskCodec.jsonBytes(v.result());
+        byte[] kind = v.error() == null ? null : utf8(v.error().kind());
+        byte[] message = v.error() == null ? null : utf8(v.error().message());
+        int size = 1
+                + length(id)
+                + length(type)
+                + 1
+                + Integer.BYTES
+                + length(worker)
+                + length(v.submittedAt())
+                + length(v.startedAt())
+                + length(v.finishedAt())
+                + length(v.updatedAt())
+                + length(result)
+                + 1
+                + (v.error() == null ? 0 : length(kind) + length(message));
+        ByteBuffer out = ByteBuffer.allocate(size).put(VERSION);
+        bytes(out, id);
+        bytes(out, type);
+        out.put((byte) v.status().ordinal()).putInt(v.attempt());
+        bytes(out, worker);
+        instant(out, v.submittedAt());
+        instant(out, v.startedAt());
+        instant(out, v.finishedAt());
+        instant(out, v.updatedAt());
+        bytes(out, result);
+        out.put((byte) (v.error() == null ? 0 : 1));
+        if (v.error() != null) {
+            bytes(out, kind);
+            bytes(out, message);
         }
-        return bytes.toByteArray();
+        return out.array();
     }
 
     static TaskResult decode(TaskCodec codec, byte[] bytes) {
@@ -71,8 +81,8 @@ public final class StatusViewSerde {
             if (bytes.length > 0 && bytes[0] == '{') {
                 return codec.decodeResult(bytes);
             }
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-            byte version = in.readByte();
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            byte version = in.get();
             if (version != VERSION) {
                 throw new IllegalStateException("a status view in format " + version + " is not known to this"
                         + " version of Conveyor (it writes " + VERSION + "); run the newer version, or reset the"
@@ -80,55 +90,68 @@ public final class StatusViewSerde {
             }
             String id = string(in);
             String type = string(in);
-            TaskStatus status = TaskStatus.values()[in.readByte()];
-            int attempt = in.readInt();
+            TaskStatus status = TaskStatus.values()[in.get()];
+            int attempt = in.getInt();
             String worker = string(in);
             Instant submitted = instant(in);
             Instant started = instant(in);
             Instant finished = instant(in);
             Instant updated = instant(in);
-            byte[] resultJson = bytes(in);
-            JsonNode result = resultJson == null ? null : TaskCodec.rawJson(resultJson, 0, resultJson.length);
-            TaskError error = in.readBoolean() ? new TaskError(string(in), string(in)) : null;
+            JsonNode result = null;
+            int resultLength = in.getInt();
+            if (resultLength >= 0) {
+                result = TaskCodec.rawJson(bytes, in.position(), resultLength);
+                in.position(in.position() + resultLength);
+            }
+            TaskError error = in.get() != 0 ? new TaskError(string(in), string(in)) : null;
             return new TaskResult(
                     id, type, status, attempt, worker, submitted, started, finished, updated, result, error);
-        } catch (IOException | MalformedTaskException e) {
-            throw new IllegalStateException("an unreadable view in the status store: " + e.getMessage(), e);
+        } catch (BufferUnderflowException
+                | IllegalArgumentException
+                | IndexOutOfBoundsException
+                | MalformedTaskException e) {
+            throw new IllegalStateException("an unreadable view in the status store: " + e, e);
         }
     }
 
-    private static void string(DataOutputStream out, String s) throws IOException {
-        bytes(out, s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void bytes(DataOutputStream out, byte[] utf8) throws IOException {
+    private static int length(byte[] utf8) {
+        return Integer.BYTES + (utf8 == null ? 0 : utf8.length);
+    }
+
+    private static int length(Instant t) {
+        return 1 + (t == null ? 0 : Long.BYTES + Integer.BYTES);
+    }
+
+    private static void bytes(ByteBuffer out, byte[] utf8) {
         if (utf8 == null) {
-            out.writeInt(-1);
+            out.putInt(-1);
             return;
         }
-        out.writeInt(utf8.length);
-        out.write(utf8);
+        out.putInt(utf8.length).put(utf8);
     }
 
-    private static String string(DataInputStream in) throws IOException {
-        byte[] utf8 = bytes(in);
-        return utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
+    private static String string(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0) {
+            return null;
+        }
+        String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
     }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        return length < 0 ? null : in.readNBytes(length);
-    }
-
-    private static void instant(DataOutputStream out, Instant t) throws IOException {
-        out.writeBoolean(t != null);
+    private static void instant(ByteBuffer out, Instant t) {
+        out.put((byte) (t == null ? 0 : 1));
         if (t != null) {
-            out.writeLong(t.getEpochSecond());
-            out.writeInt(t.getNano());
+            out.putLong(t.getEpochSecond()).putInt(t.getNano());
         }
     }
 
-    private static Instant instant(DataInputStream in) throws IOException {
-        return in.readBoolean() ? Instant.ofEpochSecond(in.readLong(), in.readInt()) : null;
+    private static Instant instant(ByteBuffer in) {
+        return in.get() != 0 ? Instant.ofEpochSecond(in.getLong(), in.getInt()) : null;
     }
 }
