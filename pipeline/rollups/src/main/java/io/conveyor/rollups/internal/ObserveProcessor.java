@@ -95,8 +95,8 @@ public final class ObserveProcessor implements Processor<String, TaskResult, Str
     @Override
     public void process(Record<String, TaskResult> record) {
         TaskResult result = record.value();
-        if (result == null) {
-            return;
+        if (result == null || record.key() == null) {
+            return; // unreadable (logged by the serde) or unkeyed, as the status table drops them
         }
         lastActivity = context.currentSystemTimeMs();
         caughtUp = lastActivity - record.timestamp() <= lagMs;
