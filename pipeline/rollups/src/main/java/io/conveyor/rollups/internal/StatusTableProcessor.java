@@ -101,13 +101,14 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
 
     /** Writes the views changed since the last commit to the store. */
     private void persist() {
-        pending.forEach((id, change) -> {
-            if (change.view() == null) {
-                store.delete(id);
-            } else {
-                store.put(id, ValueAndTimestamp.make(change.view(), change.timestamp()));
-            }
-        });
+        if (pending.isEmpty()) {
+            return;
+        }
+        // one RocksDB write batch for all of them: a put (or a null, a delete) per view
+        List<KeyValue<String, ValueAndTimestamp<TaskResult>>> writes = new ArrayList<>(pending.size());
+        pending.forEach((id, change) -> writes.add(KeyValue.pair(
+                id, change.view() == null ? null : ValueAndTimestamp.make(change.view(), change.timestamp()))));
+        store.putAll(writes);
         pending.clear();
     }
 
