@@ -1,5 +1,6 @@
 package io.conveyor.rollups;
 
+import io.conveyor.core.ConfigException;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.StatsSource;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -161,14 +161,21 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // no store has a Kafka Streams cache: the status table and the windows keep their changes
         // in memory between commits themselves (CommitHook)
-        // Kafka Streams' producers linger 100 ms by default, as long as the commit interval: the
-        // changelog writes then wait for the commit, which sends them all at once and waits for
-        // them (a fifth of the stream thread's time in the benchmark). Sent as they fill, only the
-        // last few are waited for.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        // a stream thread per core: each waits about a fifth of its time in its commits (for the
+        // changelog writes' acknowledgements and the transaction: JFR park events in the
+        // benchmark), which another thread fills; Kafka Streams' default is one
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         props.putAll(config.kafkaProperties(KafkaClientKind.STREAMS));
+        Object guarantee = props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+            throw new ConfigException(
+                    "kafka.streams." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                    "the rollups run exactly-once (" + StreamsConfig.EXACTLY_ONCE_V2 + "), but it was set to '"
+                            + guarantee + "'; under any other guarantee a restart counts results twice or"
+                            + " loses them. Remove the setting");
+        }
         return props;
     }
 

@@ -1,0 +1,49 @@
+package io.conveyor.rollups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conveyor.core.ConfigException;
+import io.conveyor.core.ConveyorConfig;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+import org.junit.jupiter.api.Test;
+
+/** The Kafka Streams settings the rollups run with: their own defaults, what users may change, what not. */
+class RollupPropertiesTest {
+    private static final HostInfo SELF = new HostInfo("localhost", 8080);
+
+    @Test
+    void exactlyOnceWithAStreamThreadPerCoreAndCommitsEvery100Ms() {
+        Properties props = Rollups.properties(ConveyorConfig.builder().build(), SELF);
+        assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
+        assertThat(props.get(StreamsConfig.APPLICATION_SERVER_CONFIG)).isEqualTo("localhost:8080");
+    }
+
+    @Test
+    void usersMayChangeTheDefaults() {
+        ConveyorConfig config = ConveyorConfig.builder()
+                .set("kafka.streams.num.stream.threads", "1", "test")
+                .set("kafka.streams.commit.interval.ms", "1000", "test")
+                .build();
+        Properties props = Rollups.properties(config, SELF);
+        assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).hasToString("1");
+        assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).hasToString("1000");
+    }
+
+    @Test
+    void anotherProcessingGuaranteeIsRefusedWithWhatToDo() {
+        ConveyorConfig config = ConveyorConfig.builder()
+                .set("kafka.streams.processing.guarantee", "at_least_once", "test")
+                .build();
+        assertThatThrownBy(() -> Rollups.properties(config, SELF))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("exactly_once_v2")
+                .hasMessageContaining("at_least_once")
+                .hasMessageContaining("Remove the setting");
+    }
+}
