@@ -139,7 +139,7 @@ public final class RawFieldReader {
     }
 
     /** The node Jackson's tree reader makes of a scalar (big decimals for floats, as the mapper does). */
-    private static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
+    static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
         JsonNodeFactory f = JsonNodeFactory.instance;
         return switch (t) {
             case VALUE_STRING -> f.textNode(p.getText());

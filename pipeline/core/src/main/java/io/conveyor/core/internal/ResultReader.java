@@ -22,8 +22,11 @@ import java.time.Instant;
  * <p>It takes only the plain case: every known field of the type the wire format gives it, and
  * well-formed JSON. For anything else (a wrong type, a blank or unknown value, a missing field,
  * broken JSON) it answers null, and the caller reads the record the general way, which gives the
- * same value or the error message that says what is wrong. So both ways agree by construction, and
- * {@code TaskCodecTest} checks them against each other. Stateless, thread-safe.
+ * same value or the error message that says what is wrong. Fields it does not know it reads as the
+ * general way does ({@link RawFieldReader#scalar}, the tree reader), so a value that way refuses (a
+ * float out of range, a string over the parser's limit) makes this way give up too. {@code
+ * TaskCodecPropertyTest} checks the two ways against each other, on edited trees and on raw JSON
+ * text spliced into records. Stateless, thread-safe.
  */
 public final class ResultReader {
     private final JsonFactory factory;
@@ -76,7 +79,7 @@ public final class ResultReader {
                     case "updatedAt" -> updatedAt = instant(p, value);
                     case "result" -> output = null;
                     case "error" -> error = error(p, value);
-                    default -> p.skipChildren(); // a field a newer writer added
+                    default -> unknown(p, value); // a field a newer writer added
                 }
                 t = p.nextToken();
             }
@@ -88,6 +91,15 @@ public final class ResultReader {
                     id, type, status, attempt, workerId, submittedAt, startedAt, finishedAt, updatedAt, output, error);
         } catch (IOException | MalformedTaskException | RuntimeException e) {
             return null; // not plain (NotPlain, an unknown status, broken JSON ...): the general way says why
+        }
+    }
+
+    /** Reads a field this version does not know as the general way would, and drops it. */
+    private void unknown(JsonParser p, JsonToken value) throws IOException {
+        if (value.isStructStart()) {
+            nested.readTree(p);
+        } else {
+            RawFieldReader.scalar(p, value);
         }
     }
 
