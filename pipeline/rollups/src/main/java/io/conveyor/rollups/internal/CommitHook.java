@@ -10,7 +10,7 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 /**
  * A state store that holds nothing and runs its processor's listener when Kafka Streams is about to
  * commit the task, inside the commit: the processor writes the state it keeps in memory (the open
- * windows) to its logged store then, so the store's changelog and the input offsets move in the
+ * windows, the status views that changed) to its logged store then, so the store's changelog and the input offsets move in the
  * same transaction, however the commit was triggered (the interval, a rebalance, a shutdown).
  *
  * <p>Why this shape: a commit first flushes the store caches ({@link CachedStateStore#flushCache}),
@@ -32,7 +32,10 @@ public final class CommitHook implements StateStore, CachedStateStore<Object, Ob
         this.name = name;
     }
 
-    /** Runs {@code beforeCommit} at every commit of the task (replaces any earlier listener). */
+    /**
+     * Runs {@code beforeCommit} at every commit of the task. One processor per hook: a later call
+     * replaces the listener (as a processor's {@code init} does again when its task is revived).
+     */
     public void onCommit(Runnable beforeCommit) {
         this.listener = beforeCommit;
     }

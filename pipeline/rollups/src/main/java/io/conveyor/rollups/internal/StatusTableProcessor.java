@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Between commits the views that changed stay in memory, merged there, and go to the store (no
  * cache) once each at every commit of the task, through a {@link CommitHook}, in the commit's
- * transaction. A task's results mostly arrive within one commit interval, so a view is serialized,
- * written to RocksDB and sent to the changelog once instead of once per result, and no store cache
- * sorts and copies every change. Lookups read the store, so they see a change once its commit is
- * under way: at most the commit interval ({@code commit.interval.ms}, 100 ms) after it was read.
+ * transaction; and earlier, inside the same transaction, whenever {@value #WRITE_AT} have piled up,
+ * so memory stays bounded whatever the commit interval. A task's results mostly arrive within one
+ * commit interval, so a view is serialized, written to RocksDB and sent to the changelog once
+ * instead of once per result, and no store cache sorts and copies every change. Lookups read the
+ * store, so they see a change once the commit after it starts: about one commit interval ({@code
+ * commit.interval.ms}, 100 ms by default) after the change was read.
  *
  * <p>Threads: one instance per task (partition), used only by the stream thread that owns the task;
  * the sweep and the commit hook run on that thread too, between records.
@@ -40,13 +42,16 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     private final String storeName;
     private final String hookName;
     private final long retentionMs;
+    /** How many changed views are written before the commit comes (memory stays bounded). */
+    static final int WRITE_AT = 10_000;
+
     /** Views changed since the last commit, by task id. */
     private final Map<String, Change> pending = new HashMap<>();
 
     private ProcessorContext<Void, Void> context;
     private TimestampedKeyValueStore<String, TaskResult> store;
 
-    /** A view to write at the next commit, with its record timestamp; a null view is a delete. */
+    /** A view to write at the next commit, with its record's timestamp; a null view is a delete (no timestamp). */
     private record Change(TaskResult view, long timestamp) {}
 
     public StatusTableProcessor(String storeName, String hookName, Duration retention) {
@@ -97,6 +102,9 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
             return;
         }
         pending.put(id, new Change(merged, record.timestamp()));
+        if (pending.size() >= WRITE_AT) {
+            persist();
+        }
     }
 
     /** Writes the views changed since the last commit to the store. */
@@ -104,11 +112,16 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
         if (pending.isEmpty()) {
             return;
         }
-        // one RocksDB write batch for all of them: a put (or a null, a delete) per view
-        List<KeyValue<String, ValueAndTimestamp<TaskResult>>> writes = new ArrayList<>(pending.size());
-        pending.forEach((id, change) -> writes.add(KeyValue.pair(
-                id, change.view() == null ? null : ValueAndTimestamp.make(change.view(), change.timestamp()))));
-        store.putAll(writes);
+        // one RocksDB write batch for the views; deletes (rare: views past the retention) one by one
+        List<KeyValue<String, ValueAndTimestamp<TaskResult>>> puts = new ArrayList<>(pending.size());
+        pending.forEach((id, change) -> {
+            if (change.view() == null) {
+                store.delete(id);
+            } else {
+                puts.add(KeyValue.pair(id, ValueAndTimestamp.make(change.view(), change.timestamp())));
+            }
+        });
+        store.putAll(puts);
         pending.clear();
     }
 
