@@ -168,13 +168,16 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         props.putAll(config.kafkaProperties(KafkaClientKind.STREAMS));
-        Object guarantee = props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        String guarantee = String.valueOf(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+                .trim();
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+            String key = "kafka.streams." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG;
             throw new ConfigException(
-                    "kafka.streams." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-                    "the rollups run exactly-once (" + StreamsConfig.EXACTLY_ONCE_V2 + "), but it was set to '"
-                            + guarantee + "'; under any other guarantee a restart counts results twice or"
-                            + " loses them. Remove the setting");
+                    key,
+                    "the rollups run exactly-once (" + StreamsConfig.EXACTLY_ONCE_V2 + "), but " + key + " (or kafka."
+                            + StreamsConfig.PROCESSING_GUARANTEE_CONFIG + ") was set to '" + guarantee
+                            + "'; under any other guarantee a restart counts results twice or loses them. Remove"
+                            + " the setting");
         }
         return props;
     }

@@ -181,7 +181,15 @@ public final class RowMain {
      */
     private Window untilCommitted(KafkaStreams streams, String pass, String applicationId, Topics topics, long records)
             throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (processed(streams) == 0) {
+            KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.ERROR
+                    || state == KafkaStreams.State.PENDING_ERROR
+                    || state == KafkaStreams.State.NOT_RUNNING
+                    || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the row processed no record in 2 minutes (state " + state + ")");
+            }
             Thread.sleep(1);
         }
         long startCpu = Protocol.subjectCpuNanos();
