@@ -122,9 +122,9 @@ public final class Rollups implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         ArrivalTopology.addTo(builder, config.topics(), codec);
         var results = StatusTopology.results(builder, config.topics(), codec);
-        StatusTopology.addTo(
+        var counted = StatusTopology.addTo(
                 builder, results, codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)));
-        WindowTopology.addTo(builder, results, config.topics(), WindowTopology.Settings.from(config, registry));
+        WindowTopology.addTo(builder, counted, config.topics(), WindowTopology.Settings.from(config, registry));
         return builder.build();
     }
 

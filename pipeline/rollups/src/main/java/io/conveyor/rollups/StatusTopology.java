@@ -14,6 +14,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -56,8 +57,11 @@ public final class StatusTopology {
         return builder.stream(topics.results(), Consumed.with(Serdes.String(), TaskResultSerde.create(codec)));
     }
 
-    /** Adds the status table, fed by {@code results} (keyed by task id), to {@code builder}. */
-    public static void addTo(
+    /**
+     * Adds the status table, fed by {@code results} (keyed by task id), to {@code builder}; returns
+     * the results the windows count: all but a task's second end ({@link StatusTableProcessor}).
+     */
+    public static KStream<String, TaskResult> addTo(
             StreamsBuilder builder, KStream<String, TaskResult> results, TaskCodec codec, Duration retention) {
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("the status retention must be positive, but was " + retention);
@@ -67,7 +71,10 @@ public final class StatusTopology {
         builder.addStateStore(Stores.timestampedKeyValueStoreBuilder(
                 Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde));
         builder.addStateStore(CommitHook.builder(STATUS_HOOK));
-        results.process(
-                () -> new StatusTableProcessor(STATUS_STORE, STATUS_HOOK, retention), STATUS_STORE, STATUS_HOOK);
+        return results.process(
+                () -> new StatusTableProcessor(STATUS_STORE, STATUS_HOOK, retention),
+                Named.as("task-status"),
+                STATUS_STORE,
+                STATUS_HOOK);
     }
 }

@@ -58,6 +58,11 @@ class WindowTopologyTest {
     }
 
     private void start() {
+        start(false);
+    }
+
+    /** The windows alone, or fed by the status table as in the rollups. */
+    private void start(boolean withStatusTable) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "window-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -65,7 +70,17 @@ class WindowTopologyTest {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         WindowTopology.Settings settings = new WindowTopology.Settings(
                 List.of(Duration.ofMinutes(1), Duration.ofSeconds(10)), GRACE, TICK, registry);
-        driver = new TopologyTestDriver(WindowTopology.build(TOPICS, codec, settings), props, T0);
+        org.apache.kafka.streams.Topology topology;
+        if (withStatusTable) {
+            var builder = new org.apache.kafka.streams.StreamsBuilder();
+            var counted = StatusTopology.addTo(
+                    builder, StatusTopology.results(builder, TOPICS, codec), codec, Duration.ofDays(7));
+            WindowTopology.addTo(builder, counted, TOPICS, settings);
+            topology = builder.build();
+        } else {
+            topology = WindowTopology.build(TOPICS, codec, settings);
+        }
+        driver = new TopologyTestDriver(topology, props, T0);
         results = driver.createInputTopic(
                 TOPICS.results(), new StringSerializer(), new ByteArraySerializer(), T0, Duration.ZERO);
         rollups = driver.createOutputTopic(
@@ -77,6 +92,41 @@ class WindowTopologyTest {
     @AfterEach
     void closeDriver() {
         driver.close();
+    }
+
+    /**
+     * A task that ends twice (a worker crashed after its handler finished, and the task ran again)
+     * counts once in the windows, with the end the status table keeps: the first.
+     */
+    @Test
+    void aTaskThatEndsTwiceCountsOnceWithItsFirstEnd() {
+        driver.close();
+        start(true);
+        TaskResult succeeded = terminal("echo", TaskStatus.SUCCEEDED, 0, 1_000, 2_000);
+        publish(succeeded);
+        publish(succeeded); // the same end again
+        publish(new TaskResult(
+                succeeded.taskId(),
+                "echo",
+                TaskStatus.FAILED,
+                succeeded.attempt() + 1,
+                "w-2",
+                succeeded.submittedAt(),
+                T0.plusMillis(3_000),
+                T0.plusMillis(4_000),
+                T0.plusMillis(4_000),
+                null,
+                new io.conveyor.core.TaskError("java.lang.IllegalStateException", "second run"))); // another end
+        publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 1_000, 3_000)); // another task
+        publish(queued("other", 15_000));
+        advance(TICK);
+
+        RollupWindow echo = rollups.readValuesToList().stream()
+                .filter(w -> w.type().equals("echo") && w.window().equals("10s"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(List.of(echo.succeeded(), echo.failed(), echo.terminal())).containsExactly(2L, 0L, 2L);
+        assertThat(echo.endToEnd().count()).isEqualTo(2);
     }
 
     @Test

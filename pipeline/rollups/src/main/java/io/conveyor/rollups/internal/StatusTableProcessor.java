@@ -33,10 +33,14 @@ import org.slf4j.LoggerFactory;
  * store, so they see a change once the commit after it starts: about one commit interval ({@code
  * commit.interval.ms}, 100 ms by default) after the change was read.
  *
+ * <p>It forwards the results the windows count: all of them but a second end of a task (a terminal
+ * status when the view already has one), which the table ignores too ({@link TaskResult#merge}:
+ * the first terminal status sticks).
+ *
  * <p>Threads: one instance per task (partition), used only by the stream thread that owns the task;
  * the sweep and the commit hook run on that thread too, between records.
  */
-public final class StatusTableProcessor implements Processor<String, TaskResult, Void, Void> {
+public final class StatusTableProcessor implements Processor<String, TaskResult, String, TaskResult> {
     private static final Logger log = LoggerFactory.getLogger(StatusTableProcessor.class);
 
     private final String storeName;
@@ -48,7 +52,7 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     /** Views changed since the last commit, by task id. */
     private final Map<String, Change> pending = new HashMap<>();
 
-    private ProcessorContext<Void, Void> context;
+    private ProcessorContext<String, TaskResult> context;
     private TimestampedKeyValueStore<String, TaskResult> store;
 
     /** A view to write at the next commit, with its record's timestamp; a null view is a delete (no timestamp). */
@@ -70,7 +74,7 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, TaskResult> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
         pending.clear();
@@ -93,6 +97,13 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
         } else {
             ValueAndTimestamp<TaskResult> stored = store.get(id);
             current = stored == null ? null : stored.value();
+        }
+        // on to the windows, unless the task had ended already: a task run twice (a worker that
+        // crashed after its handler ended, say) counts once, with the end the table keeps
+        if (!(change.status().isTerminal()
+                && current != null
+                && current.status().isTerminal())) {
+            context.forward(record);
         }
         TaskResult merged = TaskResult.merge(current, change);
         if (expired(merged, context.currentSystemTimeMs())) {

@@ -24,7 +24,7 @@ class StatusTableProcessorTest {
     private static final Duration RETENTION = Duration.ofDays(7);
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
 
-    private final MockProcessorContext<Void, Void> context = new MockProcessorContext<>();
+    private final MockProcessorContext<String, TaskResult> context = new MockProcessorContext<>();
     private TimestampedKeyValueStore<String, TaskResult> store;
     private CommitHook hook;
     private StatusTableProcessor processor;
@@ -98,6 +98,20 @@ class StatusTableProcessorTest {
         TaskResult view = store.get("t-3").value();
         assertThat(view.status()).isEqualTo(TaskStatus.QUEUED);
         assertThat(view.attempt()).isZero();
+    }
+
+    @Test
+    void forwardsWhatTheWindowsCountButNotASecondEnd() {
+        process(change("t-5", TaskStatus.QUEUED, 0, null, NOW));
+        process(change("t-5", TaskStatus.SUCCEEDED, 1, NOW, NOW.plusMillis(3)));
+        hook.flushCache();
+        process(change("t-5", TaskStatus.SUCCEEDED, 1, NOW, NOW.plusMillis(3))); // again, after a commit
+        process(change("t-5", TaskStatus.FAILED, 2, NOW, NOW.plusMillis(9))); // a second run's end
+        process(change("t-5", TaskStatus.RETRYING, 2, NOW, NOW.plusMillis(8))); // not an end: on it goes
+        assertThat(context.forwarded())
+                .extracting(f -> f.record().value().status())
+                .containsExactly(TaskStatus.QUEUED, TaskStatus.SUCCEEDED, TaskStatus.RETRYING);
+        assertThat(store.get("t-5").value().status()).isEqualTo(TaskStatus.SUCCEEDED);
     }
 
     @Test
