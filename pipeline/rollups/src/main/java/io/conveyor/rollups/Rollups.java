@@ -163,8 +163,9 @@ public final class Rollups implements AutoCloseable {
         // in memory between commits themselves (CommitHook)
         // a stream thread per core: each waits about a fifth of its time in its commits (for the
         // changelog writes' acknowledgements and the transaction: JFR park events in the
-        // benchmark), which another thread fills; Kafka Streams' default is one
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors());
+        // benchmark), which another thread fills; Kafka Streams' default is one. At most one per
+        // results partition: a thread more would have no task, yet a consumer and a producer.
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(config));
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         props.putAll(config.kafkaProperties(KafkaClientKind.STREAMS));
@@ -180,6 +181,15 @@ public final class Rollups implements AutoCloseable {
                             + " the setting");
         }
         return props;
+    }
+
+    /** One stream thread per core, but no more than the results topic has partitions. */
+    static int defaultStreamThreads(ConveyorConfig config) {
+        return Math.max(
+                1,
+                Math.min(
+                        Runtime.getRuntime().availableProcessors(),
+                        config.topics().partitions()));
     }
 
     /** Whether the streams are running (and so the status table answers). */

@@ -19,9 +19,23 @@ class RollupPropertiesTest {
         Properties props = Rollups.properties(ConveyorConfig.builder().build(), SELF);
         assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
-                .isEqualTo(Runtime.getRuntime().availableProcessors());
+                .isEqualTo(Math.min(
+                        Runtime.getRuntime().availableProcessors(), io.conveyor.core.Topics.DEFAULT_PARTITIONS));
         assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
         assertThat(props.get(StreamsConfig.APPLICATION_SERVER_CONFIG)).isEqualTo("localhost:8080");
+    }
+
+    @Test
+    void noMoreStreamThreadsThanResultsPartitions() {
+        ConveyorConfig onePartition = ConveyorConfig.builder()
+                .set(ConveyorConfig.TOPICS_PARTITIONS, 1)
+                .build();
+        assertThat(Rollups.defaultStreamThreads(onePartition)).isEqualTo(1);
+        ConveyorConfig many = ConveyorConfig.builder()
+                .set(ConveyorConfig.TOPICS_PARTITIONS, 1_000)
+                .build();
+        assertThat(Rollups.defaultStreamThreads(many))
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
