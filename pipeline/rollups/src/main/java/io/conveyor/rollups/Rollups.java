@@ -159,9 +159,9 @@ public final class Rollups implements AutoCloseable {
         // the next commit, and the empty window that follows a type's last one one punctuation
         // later must not land in the same commit, or readers never see the window with data.
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // no store has a Kafka Streams cache: the status table and the windows keep their changes
-        // in memory between commits themselves (CommitHook)
-        // a stream thread per core: each waits about a fifth of its time in its commits (for the
+        // (statestore.cache.max.bytes stays at its default: no store has a cache, since the status
+        // table and the windows keep their changes in memory between commits, CommitHook)
+        // A stream thread per core: each waits about a fifth of its time in its commits (for the
         // changelog writes' acknowledgements and the transaction: JFR park events in the
         // benchmark), which another thread fills; Kafka Streams' default is one. At most one per
         // results partition: a thread more would have no task, yet a consumer and a producer.

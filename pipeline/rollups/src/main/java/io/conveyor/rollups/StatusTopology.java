@@ -20,9 +20,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The rollups' task-status table: {@code conveyor.results} folded per task id ({@link
  * TaskResult#merge}) into the persistent store {@link #STATUS_STORE} (RocksDB, with a compacted
- * changelog; views in a compact binary form, {@link StatusViewSerde}), queryable by id, written at
- * every commit (so a lookup sees a change within the commit interval). A task's view is removed once
- * its latest change is older than the retention ({@code rollup.status.retention.ms}), see {@link StatusTableProcessor}.
+ * changelog; views in a compact binary form, {@link StatusViewSerde}), queryable by id. Changed
+ * views are written at each commit, so a lookup sees a change once the commit after it starts. A
+ * task's view is removed once its latest change is older than the retention ({@code
+ * rollup.status.retention.ms}). Both: {@link StatusTableProcessor}.
  */
 public final class StatusTopology {
     /** The state store of the task-status table. */
