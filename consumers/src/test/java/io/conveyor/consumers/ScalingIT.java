@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
@@ -54,7 +55,7 @@ class ScalingIT {
             for (int wave = 0; wave < 12; wave++) {
                 for (int i = 0; i < 1_000; i++) {
                     Task t = Task.builder("sleep")
-                            .payload(TaskCodec.mapper().readTree("{\"ms\":2}"))
+                            .payload(Json.mapper().readTree("{\"ms\":2}"))
                             .build();
                     ids.add(t.id());
                     TestClients.send(producer, config.topics(), t);

@@ -3,6 +3,7 @@ package io.conveyor.consumers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -78,16 +79,16 @@ class ShareModeIT {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 Task t = Task.builder("sleep")
-                        .payload(TaskCodec.mapper().readTree("{\"ms\":20}"))
+                        .payload(Json.mapper().readTree("{\"ms\":20}"))
                         .build();
                 ids.add(t.id());
                 TestClients.send(producer, config.topics(), t);
             }
             Task flaky = Task.builder("fail")
-                    .payload(TaskCodec.mapper().readTree("{\"times\":1}"))
+                    .payload(Json.mapper().readTree("{\"times\":1}"))
                     .build();
             Task doomed = Task.builder("fail")
-                    .payload(TaskCodec.mapper().readTree("{\"times\":5}"))
+                    .payload(Json.mapper().readTree("{\"times\":5}"))
                     .maxAttempts(2)
                     .build();
             for (Task t : List.of(flaky, doomed)) {

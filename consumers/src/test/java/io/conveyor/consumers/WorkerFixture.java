@@ -3,6 +3,7 @@ package io.conveyor.consumers;
 import static org.awaitility.Awaitility.await;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -124,6 +125,6 @@ abstract class WorkerFixture {
     }
 
     static com.fasterxml.jackson.databind.JsonNode json(String text) throws Exception {
-        return TaskCodec.mapper().readTree(text);
+        return Json.mapper().readTree(text);
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.conveyor.core.TaskCodec;
+import io.conveyor.core.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -135,7 +135,7 @@ final class Http implements AutoCloseable {
                 .as("content type of %s", response.body())
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         try {
-            return TaskCodec.mapper().readTree(response.body());
+            return Json.mapper().readTree(response.body());
         } catch (JsonProcessingException e) {
             throw new AssertionError("not JSON: " + response.body(), e);
         }

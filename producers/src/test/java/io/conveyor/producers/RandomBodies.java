@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.conveyor.core.TaskCodec;
+import io.conveyor.core.Json;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +174,7 @@ final class RandomBodies {
 
     private static byte[] text(JsonNode node) {
         try {
-            return TaskCodec.mapper().writeValueAsBytes(node);
+            return Json.mapper().writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.Priority;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.infra.kafka.KafkaBroker;
@@ -158,7 +159,7 @@ class SubmissionApiIT {
 
             assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
             assertThat(json(response))
-                    .isEqualTo(TaskCodec.mapper()
+                    .isEqualTo(Json.mapper()
                             .createObjectNode()
                             .put("id", "task-42")
                             .put("status", "CANCEL_REQUESTED"));
@@ -360,7 +361,7 @@ class SubmissionApiIT {
 
     private static String idOf(ConsumerRecord<String, byte[]> record) {
         try {
-            return TaskCodec.parse(record.value()).path("id").asText();
+            return Json.parse(record.value()).path("id").asText();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -11,8 +11,8 @@ import io.conveyor.app.observability.Dashboards;
 import io.conveyor.app.observability.LiveCheck;
 import io.conveyor.app.observability.PrometheusServer;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.Priority;
-import io.conveyor.core.TaskCodec;
 import io.conveyor.infra.kafka.KafkaBroker;
 import io.conveyor.infra.kafka.KafkaBrokerExtension;
 import io.conveyor.producers.ApiServer;
@@ -257,7 +257,7 @@ class DashboardsIT {
         assertThat(post("/v1/tasks", "{\"type\":\"echo\",\"priority\":\"urgent\"}", "one-off")
                         .statusCode())
                 .isEqualTo(400);
-        String id = TaskCodec.mapper()
+        String id = Json.mapper()
                 .readTree(post("/v1/tasks", "{\"type\":\"echo\",\"delayMs\":60000}", "one-off")
                         .body())
                 .get("id")

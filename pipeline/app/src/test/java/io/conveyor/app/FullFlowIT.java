@@ -8,7 +8,7 @@ import io.conveyor.app.internal.Metrics;
 import io.conveyor.app.internal.Node;
 import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.TaskCodec;
+import io.conveyor.core.Json;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.core.testing.ResultsProbe;
 import io.conveyor.infra.kafka.KafkaBroker;
@@ -188,6 +188,6 @@ class FullFlowIT {
     }
 
     private static JsonNode json(String text) throws Exception {
-        return TaskCodec.mapper().readTree(text);
+        return Json.mapper().readTree(text);
     }
 }

@@ -8,7 +8,7 @@ import io.conveyor.app.internal.Metrics;
 import io.conveyor.app.internal.Node;
 import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
-import io.conveyor.core.TaskCodec;
+import io.conveyor.core.Json;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.core.testing.TestClients;
 import io.conveyor.infra.kafka.KafkaBroker;
@@ -196,7 +196,7 @@ class RollupLookupIT {
                 .isEqualTo(200);
         JsonNode view;
         try {
-            view = TaskCodec.mapper().readTree(response.body());
+            view = Json.mapper().readTree(response.body());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.Priority;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -99,7 +100,7 @@ class WorkerCrashIT {
         TaskCodec codec = new TaskCodec();
         List<String> ids = new ArrayList<>(TASKS);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            var payload = TaskCodec.mapper().readTree("{\"ms\":10}");
+            var payload = Json.mapper().readTree("{\"ms\":10}");
             for (int i = 0; i < TASKS; i++) {
                 Task t = Task.builder("sleep").payload(payload).build();
                 ids.add(t.id());

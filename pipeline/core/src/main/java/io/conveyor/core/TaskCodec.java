@@ -1,28 +1,16 @@
 package io.conveyor.core;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.internal.Instants;
 import io.conveyor.core.internal.JsonFields;
-import io.conveyor.core.internal.JsonWriting;
 import io.conveyor.core.internal.RandomIds;
 import io.conveyor.core.internal.RawFieldReader;
 import io.conveyor.core.internal.RawJson;
 import io.conveyor.core.internal.ResultReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -43,19 +31,9 @@ public final class TaskCodec {
     public static final Set<String> SUBMISSION_FIELDS = Set.of(
             "type", "payload", "key", "priority", "idempotencyKey", "maxAttempts", "timeoutMs", "delayMs", "runAt");
 
-    // Jackson's default buffer pool, one per thread: the worker's threads each run many records one
-    // after another (see the consumers' Dispatcher), and the API's and rollups' are long-lived. A
-    // shared pool was contended between the cores instead (4% of the worker's CPU in its profile).
-    // big decimals for floats: a payload number such as 1e400 stays a number instead of becoming Infinity
-    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-                    .recyclerPool(JsonRecyclerPools.threadLocalPool())
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final RawFieldReader RAW = new RawFieldReader(Json.mapper());
 
-    private static final RawFieldReader RAW = new RawFieldReader(MAPPER);
-
-    private static final ResultReader RESULTS = new ResultReader(MAPPER);
+    private static final ResultReader RESULTS = new ResultReader(Json.mapper());
 
     private final Clock clock;
 
@@ -67,20 +45,15 @@ public final class TaskCodec {
         this(Clock.systemUTC());
     }
 
-    /** The shared, configured Jackson mapper. */
-    public static ObjectMapper mapper() {
-        return MAPPER;
-    }
-
     // ---- tasks
 
     /** The task's record value: the fields of {@link #toJson(Task)}, streamed without a tree. */
     public byte[] encode(Task task) {
-        return writeObject(g -> {
+        return Json.writeObject(g -> {
             g.writeStringField("id", task.id());
             g.writeStringField("type", task.type());
             g.writeFieldName("payload");
-            writeValue(g, task.payload());
+            Json.writeValue(g, task.payload());
             if (task.key() != null) {
                 g.writeStringField("key", task.key());
             }
@@ -124,7 +97,7 @@ public final class TaskCodec {
      * @throws MalformedTaskException when the bytes are not a JSON object with a valid task
      */
     public Task decode(byte[] bytes, RecordOrigin origin) throws MalformedTaskException {
-        JsonNode node = parse(bytes);
+        JsonNode node = Json.parse(bytes);
         Instant submittedAt = JsonFields.optionalInstant(node, "submittedAt").orElse(origin.timestamp());
         return read(
                 node,
@@ -251,7 +224,7 @@ public final class TaskCodec {
 
     /** The result's record value: the fields of {@link #toJson(TaskResult)}, streamed without a tree. */
     public byte[] encode(TaskResult r) {
-        return writeObject(g -> {
+        return Json.writeObject(g -> {
             g.writeStringField("id", r.taskId());
             g.writeStringField("type", r.type());
             g.writeStringField("status", r.status().name());
@@ -263,7 +236,7 @@ public final class TaskCodec {
             g.writeStringField("updatedAt", Instants.format(r.updatedAt()));
             if (r.result() != null) {
                 g.writeFieldName("result");
-                writeValue(g, r.result());
+                Json.writeValue(g, r.result());
             }
             if (r.error() != null) {
                 g.writeObjectFieldStart("error");
@@ -297,7 +270,7 @@ public final class TaskCodec {
     }
 
     public TaskResult decodeResult(byte[] bytes) throws MalformedTaskException {
-        return result(parse(bytes));
+        return result(Json.parse(bytes));
     }
 
     /**
@@ -314,27 +287,6 @@ public final class TaskCodec {
         return result(RAW.object(bytes, 0, bytes == null ? 0 : bytes.length, "result"));
     }
 
-    /**
-     * A JSON value kept as its UTF-8 bytes (which must be one well-formed value), written out
-     * verbatim: how {@link #decodeResultKeepingOutput} holds a result's output.
-     */
-    public static JsonNode rawJson(byte[] bytes, int offset, int length) {
-        return RawJson.node(bytes, offset, length);
-    }
-
-    /** The UTF-8 JSON of {@code node}: the very bytes of a {@link #rawJson} node, written for others. */
-    public static byte[] jsonBytes(JsonNode node) {
-        byte[] raw = RawJson.bytesOf(node);
-        if (raw != null) {
-            return raw;
-        }
-        try {
-            return MAPPER.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree could not be written", e);
-        }
-    }
-
     /** {@code r} with its output as a parsed tree, when {@link #decodeResultKeepingOutput} kept it as bytes. */
     public static TaskResult withParsedOutput(TaskResult r) {
         byte[] raw = RawJson.bytesOf(r.result());
@@ -342,7 +294,7 @@ public final class TaskCodec {
             return r;
         }
         try {
-            return r.withResult(MAPPER.readTree(raw));
+            return r.withResult(Json.mapper().readTree(raw));
         } catch (IOException e) {
             throw new IllegalStateException("a kept result output is not JSON: " + e.getMessage(), e);
         }
@@ -384,110 +336,15 @@ public final class TaskCodec {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("action", "cancel");
         n.put("requestedAt", clock.instant().toString());
-        return write(n);
+        return Json.write(n);
     }
 
     /** Whether a control record's value asks for cancellation. */
     public static boolean isCancellation(byte[] value) {
         try {
-            return "cancel".equals(parse(value).path("action").asText());
+            return "cancel".equals(Json.parse(value).path("action").asText());
         } catch (MalformedTaskException e) {
             return false;
-        }
-    }
-
-    // ---- plumbing
-
-    /** Parses bytes as one JSON document. */
-    public static JsonNode parse(byte[] bytes) throws MalformedTaskException {
-        if (bytes == null || bytes.length == 0) {
-            throw new MalformedTaskException(null, "the record is empty; expected a JSON object");
-        }
-        try {
-            JsonNode node = MAPPER.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw new MalformedTaskException(null, "expected a JSON object");
-            }
-            return node;
-        } catch (IOException e) {
-            throw RawFieldReader.malformed(e);
-        }
-    }
-
-    /**
-     * Parses one JSON value of any kind (object, array, ...) from {@code length} bytes at {@code
-     * offset}, such as one line of an NDJSON batch.
-     */
-    public static JsonNode parseValue(byte[] bytes, int offset, int length) throws MalformedTaskException {
-        if (length == 0) {
-            throw new MalformedTaskException(null, "the document is empty");
-        }
-        try {
-            JsonNode node = MAPPER.readTree(bytes, offset, length);
-            if (node == null || node.isMissingNode()) {
-                throw new MalformedTaskException(null, "the document is empty");
-            }
-            return node;
-        } catch (IOException e) {
-            throw RawFieldReader.malformed(e);
-        }
-    }
-
-    /**
-     * Checks that {@code bytes} are well-formed UTF-8 (no overlong forms, no encoded surrogates, no
-     * truncated sequences). JSON parsers are lenient about some of these; the API is not.
-     */
-    public static void requireUtf8(byte[] bytes) throws MalformedTaskException {
-        int i = 0;
-        while (i < bytes.length && bytes[i] >= 0) {
-            i++; // ASCII fast path
-        }
-        if (i == bytes.length) {
-            return;
-        }
-        try {
-            StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException e) {
-            throw new MalformedTaskException(null, "the body is not valid UTF-8 (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static byte[] write(JsonNode node) {
-        try {
-            return MAPPER.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree could not be written", e);
-        }
-    }
-
-    /** Writes one JSON object's fields. */
-    @FunctionalInterface
-    public interface Fields {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    /** One JSON object, its fields streamed by {@code fields} with the shared mapper's settings. */
-    public static byte[] writeObject(Fields fields) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            fields.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("a JSON object could not be written", e);
-        }
-        return out.toByteArray();
-    }
-
-    private static void writeValue(JsonGenerator g, JsonNode value) throws IOException {
-        if (value == null) {
-            g.writeNull();
-        } else {
-            JsonWriting.writeTree(g, value, MAPPER);
         }
     }
 

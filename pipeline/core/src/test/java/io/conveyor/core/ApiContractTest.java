@@ -25,18 +25,18 @@ class ApiContractTest {
     @Test
     void hugeFloatsStayNumbers() throws Exception {
         Task task = new TaskCodec()
-                .readSubmission(TaskCodec.parse(
+                .readSubmission(Json.parse(
                         "{\"type\":\"echo\",\"payload\":{\"n\":1e400,\"f\":0.1}}".getBytes(StandardCharsets.UTF_8)));
         String encoded = new String(new TaskCodec().encode(task), StandardCharsets.UTF_8);
 
         assertThat(encoded).doesNotContain("Infinity").contains("\"n\":1E+400").contains("\"f\":0.1");
-        JsonNode back = TaskCodec.parse(encoded.getBytes(StandardCharsets.UTF_8));
+        JsonNode back = Json.parse(encoded.getBytes(StandardCharsets.UTF_8));
         assertThat(back.at("/payload/n").isNumber()).isTrue();
     }
 
     @Test
     void acceptsOnlyWellFormedUtf8() throws Exception {
-        TaskCodec.requireUtf8("{\"type\":\"é中😀\"}".getBytes(StandardCharsets.UTF_8));
+        Json.requireUtf8("{\"type\":\"é中😀\"}".getBytes(StandardCharsets.UTF_8));
         for (byte[] bad : new byte[][] {
             {(byte) 0xC3, 0x28}, // bad continuation
             {(byte) 0xC0, (byte) 0x80}, // overlong NUL
@@ -44,7 +44,7 @@ class ApiContractTest {
             {(byte) 0xE4, (byte) 0xB8}, // truncated
             {(byte) 0xFF}
         }) {
-            assertThatThrownBy(() -> TaskCodec.requireUtf8(bad))
+            assertThatThrownBy(() -> Json.requireUtf8(bad))
                     .isInstanceOf(MalformedTaskException.class)
                     .hasMessageContaining("UTF-8");
         }
@@ -53,8 +53,8 @@ class ApiContractTest {
     @Test
     void parsesAnyJsonValueFromASlice() throws Exception {
         byte[] bytes = "xx[1,2]yy".getBytes(StandardCharsets.UTF_8);
-        assertThat(TaskCodec.parseValue(bytes, 2, 5).size()).isEqualTo(2);
-        assertThatThrownBy(() -> TaskCodec.parseValue(bytes, 2, 0)).isInstanceOf(MalformedTaskException.class);
+        assertThat(Json.parseValue(bytes, 2, 5).size()).isEqualTo(2);
+        assertThatThrownBy(() -> Json.parseValue(bytes, 2, 0)).isInstanceOf(MalformedTaskException.class);
     }
 
     @Test

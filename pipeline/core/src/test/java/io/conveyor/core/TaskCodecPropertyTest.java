@@ -54,11 +54,11 @@ class TaskCodecPropertyTest {
         ObjectNode tree = (ObjectNode) reparsed(codec.encode(result));
         switch (edit) {
             case 0 -> {} // as written
-            case 1 -> tree.set(field, TaskCodec.mapper().readTree(odd));
+            case 1 -> tree.set(field, Json.mapper().readTree(odd));
             case 2 -> tree.remove(field);
-            default -> tree.set("addedLater", TaskCodec.mapper().readTree(odd));
+            default -> tree.set("addedLater", Json.mapper().readTree(odd));
         }
-        byte[] bytes = TaskCodec.mapper().writeValueAsBytes(tree);
+        byte[] bytes = Json.mapper().writeValueAsBytes(tree);
         if (edit == 4) {
             bytes = java.util.Arrays.copyOf(bytes, bytes.length / 2);
         }
@@ -86,7 +86,7 @@ class TaskCodecPropertyTest {
 
     /** The fast way's answer (null when it gave up), after checking it against the general way's. */
     private TaskResult assertBothWaysAgree(byte[] bytes) throws Exception {
-        TaskResult fast = new io.conveyor.core.internal.ResultReader(TaskCodec.mapper()).readPlain(bytes);
+        TaskResult fast = new io.conveyor.core.internal.ResultReader(Json.mapper()).readPlain(bytes);
         String general;
         try {
             TaskResult read = codec.decodeResult(bytes);
@@ -201,7 +201,7 @@ class TaskCodecPropertyTest {
                         : rest + ",\"payload\":" + before + payload + after)
                 + "}";
         TaskCodec fixed = new TaskCodec(java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
-        JsonNode expected = recordWithoutIdAndPayload(fixed, fixed.readSubmission(TaskCodec.parse(utf8(body))));
+        JsonNode expected = recordWithoutIdAndPayload(fixed, fixed.readSubmission(Json.parse(utf8(body))));
         String verbatim = "\"payload\":" + payload + ",";
 
         List<Task> read = new ArrayList<>();
@@ -226,7 +226,7 @@ class TaskCodecPropertyTest {
     }
 
     private static JsonNode recordWithoutIdAndPayload(TaskCodec codec, Task task) throws Exception {
-        ObjectNode record = (ObjectNode) TaskCodec.mapper().readTree(codec.encode(task));
+        ObjectNode record = (ObjectNode) Json.mapper().readTree(codec.encode(task));
         record.remove("id");
         record.remove("payload");
         return record;
@@ -256,8 +256,8 @@ class TaskCodecPropertyTest {
     }
 
     private static com.fasterxml.jackson.databind.JsonNode reparsed(Object json) throws Exception {
-        byte[] bytes = json instanceof byte[] b ? b : TaskCodec.mapper().writeValueAsBytes(json);
-        return TaskCodec.mapper().readTree(bytes);
+        byte[] bytes = json instanceof byte[] b ? b : Json.mapper().writeValueAsBytes(json);
+        return Json.mapper().readTree(bytes);
     }
 
     @Provide
@@ -356,7 +356,7 @@ class TaskCodecPropertyTest {
 
     private static JsonNode reparse(JsonNode node) {
         try {
-            return TaskCodec.mapper().readTree(node.toString());
+            return Json.mapper().readTree(node.toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -32,7 +32,7 @@ class TaskCodecTest {
 
     @Test
     void aSubmissionGetsAFreshIdAndDelayBecomesRunAt() throws Exception {
-        JsonNode body = TaskCodec.parse(bytes("{\"type\":\"sleep\",\"payload\":{\"ms\":5},\"delayMs\":1500,"
+        JsonNode body = Json.parse(bytes("{\"type\":\"sleep\",\"payload\":{\"ms\":5},\"delayMs\":1500,"
                 + "\"priority\":\"HIGH\",\"key\":\"k\",\"maxAttempts\":5,\"timeoutMs\":100}"));
         Task task = codec.readSubmission(body);
 
@@ -63,7 +63,7 @@ class TaskCodecTest {
                 "{\"payload\":[1,2],\"type\":[\"e\"]}         | type        | type must be a string, but was array",
             })
     void badSubmissionsNameTheField(String json, String field, String message) {
-        assertThatThrownBy(() -> codec.readSubmission(TaskCodec.parse(bytes(json))))
+        assertThatThrownBy(() -> codec.readSubmission(Json.parse(bytes(json))))
                 .isInstanceOf(MalformedTaskException.class)
                 .hasMessageContaining(message)
                 .extracting(e -> ((MalformedTaskException) e).field())

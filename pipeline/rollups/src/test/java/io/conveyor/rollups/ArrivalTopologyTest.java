@@ -3,6 +3,7 @@ package io.conveyor.rollups;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.conveyor.core.Json;
 import io.conveyor.core.Priority;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -62,7 +63,7 @@ class ArrivalTopologyTest {
     @Test
     void aTaskFromTheApiIsQueuedUnderItsOwnIdAndSubmissionTime() throws Exception {
         Task task = codec.readSubmission(
-                TaskCodec.parse("{\"type\":\"echo\",\"payload\":{\"n\":1},\"priority\":\"high\",\"key\":\"k\"}"
+                Json.parse("{\"type\":\"echo\",\"payload\":{\"n\":1},\"priority\":\"high\",\"key\":\"k\"}"
                         .getBytes(StandardCharsets.UTF_8)));
         high.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), codec.encode(task), T0.plusSeconds(3)));
 

@@ -3,6 +3,7 @@ package io.conveyor.rollups;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.conveyor.core.Json;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
@@ -340,7 +341,7 @@ class StatusTopologyTest {
     /** A result's output as a tree: the status table keeps it as the bytes it came as. */
     private static com.fasterxml.jackson.databind.JsonNode tree(com.fasterxml.jackson.databind.JsonNode node) {
         try {
-            return node == null ? null : TaskCodec.mapper().readTree(TaskCodec.jsonBytes(node));
+            return node == null ? null : Json.mapper().readTree(Json.jsonBytes(node));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package io.conveyor.producers.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.conveyor.core.Json;
 import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.Meters;
 import io.conveyor.core.Task;
@@ -93,7 +94,7 @@ public final class SubmitRoutes {
         byte[] body = body(ctx);
         Task task;
         try {
-            TaskCodec.requireUtf8(body);
+            Json.requireUtf8(body);
             task = codec.readSubmission(body, 0, body.length);
         } catch (MalformedTaskException e) {
             invalid(ctx, 400, "invalid_task", e.getMessage(), e.field());
@@ -134,7 +135,7 @@ public final class SubmitRoutes {
         byte[] body = body(ctx);
         List<Submission> items;
         try {
-            TaskCodec.requireUtf8(body);
+            Json.requireUtf8(body);
             items = BatchBody.read(body, isNdjson(mediaType(ctx)), codec, maxBatch);
         } catch (MalformedTaskException e) {
             invalid(ctx, 400, "invalid_task", e.getMessage(), e.field());
@@ -223,8 +224,8 @@ public final class SubmitRoutes {
     }
 
     /** A JSON object written straight into a response buffer. */
-    private static Buffer json(TaskCodec.Fields fields) {
-        return Buffer.buffer(TaskCodec.writeObject(fields));
+    private static Buffer json(Json.Fields fields) {
+        return Buffer.buffer(Json.writeObject(fields));
     }
 
     private static void acceptedFields(JsonGenerator g, Submissions.Accepted accepted) throws IOException {

@@ -1,6 +1,7 @@
 package io.conveyor.producers.bench;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Json;
 import io.conveyor.core.Priority;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.producers.internal.KafkaSubmitter;
@@ -22,7 +23,7 @@ final class RawProducer {
         Map<String, Object> props = KafkaSubmitter.producerSettings(config);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw");
         TaskCodec codec = new TaskCodec();
-        byte[] envelope = codec.encode(codec.readSubmission(TaskCodec.parse(task.getBytes(StandardCharsets.UTF_8))));
+        byte[] envelope = codec.encode(codec.readSubmission(Json.parse(task.getBytes(StandardCharsets.UTF_8))));
         String topic = config.topics().tasks(Priority.NORMAL);
         Semaphore window = new Semaphore(10_000);
         AtomicLong acked = new AtomicLong();

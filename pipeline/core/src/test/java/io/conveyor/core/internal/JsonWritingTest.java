@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.conveyor.core.TaskCodec;
+import io.conveyor.core.Json;
 import java.io.StringWriter;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -15,7 +15,7 @@ import net.jqwik.api.Provide;
 
 /** The tree writer writes exactly what Jackson writes. */
 class JsonWritingTest {
-    private static final ObjectMapper MAPPER = TaskCodec.mapper();
+    private static final ObjectMapper MAPPER = Json.mapper();
 
     @Property(tries = 2000)
     void aTreeIsWrittenAsJacksonWritesIt(@ForAll("documents") String document) throws Exception {

@@ -1,6 +1,7 @@
 package io.conveyor.rollups.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.conveyor.core.Json;
 import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskError;
@@ -42,7 +43,7 @@ public final class StatusViewSerde {
         byte[] id = utf8(v.taskId());
         byte[] type = utf8(v.type());
         byte[] worker = utf8(v.workerId());
-        byte[] result = v.result() == null ? null : TaskCodec.jsonBytes(v.result());
+        byte[] result = v.result() == null ? null : Json.jsonBytes(v.result());
         byte[] kind = v.error() == null ? null : utf8(v.error().kind());
         byte[] message = v.error() == null ? null : utf8(v.error().message());
         int size = 1
@@ -100,7 +101,7 @@ public final class StatusViewSerde {
             JsonNode result = null;
             int resultLength = in.getInt();
             if (resultLength >= 0) {
-                result = TaskCodec.rawJson(bytes, in.position(), resultLength);
+                result = Json.rawJson(bytes, in.position(), resultLength);
                 in.position(in.position() + resultLength);
             }
             TaskError error = in.get() != 0 ? new TaskError(string(in), string(in)) : null;

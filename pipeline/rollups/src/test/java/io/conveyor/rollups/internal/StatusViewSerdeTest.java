@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.conveyor.core.Json;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
@@ -39,7 +40,7 @@ class StatusViewSerdeTest {
                 Instant.ofEpochSecond(T0.getEpochSecond() + 1),
                 Instant.ofEpochSecond(T0.getEpochSecond() + 2, 5),
                 Instant.ofEpochSecond(T0.getEpochSecond() + 2, 5),
-                TaskCodec.mapper().readTree("{\"ok\":true}"),
+                Json.mapper().readTree("{\"ok\":true}"),
                 null);
         String cancelledHex =
                 "0100000003742d3400000001780500000001ffffffff01000000006b03f280075bcd15000001000000006b03f280"
@@ -97,7 +98,7 @@ class StatusViewSerdeTest {
 
     private static com.fasterxml.jackson.databind.JsonNode tree(com.fasterxml.jackson.databind.JsonNode node) {
         try {
-            return node == null ? null : TaskCodec.mapper().readTree(TaskCodec.jsonBytes(node));
+            return node == null ? null : Json.mapper().readTree(Json.jsonBytes(node));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
