@@ -27,6 +27,9 @@ public final class BenchMain {
             Map.entry("rounds", "3"),
             Map.entry("tasks", "300000"),
             Map.entry("warmTasks", "60000"),
+            Map.entry("warmJitShare", "0.05"),
+            Map.entry("warmSeconds", "15"),
+            Map.entry("warmMaxSeconds", "120"),
             Map.entry("partitions", "8"),
             Map.entry("workerTasksPerSecond", "90652"),
             Map.entry("rowJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC"),
@@ -38,7 +41,15 @@ public final class BenchMain {
             "r", "(r) rollups: status table + windows, exactly-once");
 
     /** One row's measured pass. */
-    record Run(String row, long records, long nanos, long cpuNanos, long brokerCpuNanos, long busyNanos) {
+    record Run(
+            String row,
+            long records,
+            long nanos,
+            long cpuNanos,
+            long brokerCpuNanos,
+            long busyNanos,
+            long jitMillis,
+            int warmPasses) {
         double seconds() {
             return nanos / 1e9;
         }
@@ -57,6 +68,11 @@ public final class BenchMain {
 
         double machineBusyCores() {
             return busyNanos / (double) nanos;
+        }
+
+        /** The share of the window the row's JIT spent compiling (0.1: a tenth of a core). */
+        double jitShare() {
+            return jitMillis * 1e6 / nanos;
         }
     }
 
@@ -135,7 +151,10 @@ public final class BenchMain {
                 "bootstrap=" + bootstrap,
                 "partitions=" + partitions,
                 "prefix=bench-run",
-                "warmPrefix=bench-warm"));
+                "warmPrefix=bench-warm",
+                "warmJitShare=" + options.get("warmJitShare"),
+                "warmSeconds=" + options.get("warmSeconds"),
+                "warmMaxSeconds=" + options.get("warmMaxSeconds")));
         passthrough.forEach((k, v) -> command.add(k + "=" + v));
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -175,7 +194,9 @@ public final class BenchMain {
                 Long.parseLong(figures.get("nanos")),
                 Long.parseLong(figures.get("cpuNanos")),
                 brokerCpu,
-                busy);
+                busy,
+                Long.parseLong(figures.get("jitMillis")),
+                Integer.parseInt(figures.get("warmPasses")));
     }
 
     /** Busy time of the whole machine from /proc/stat (user, nice, system, irq, softirq, steal), or 0. */
@@ -207,7 +228,9 @@ public final class BenchMain {
         StringBuilder t = new StringBuilder();
         t.append(String.format(
                 "Rollup benchmark: %,d results of %,d tasks (%.2f per task) on %s partitions; medians of %d"
-                        + " interleaved rounds, each row in a fresh JVM after a warm-up pass over %,d tasks;"
+                        + " interleaved rounds, each row in a fresh JVM after warm-up passes over %,d tasks until"
+                        + " its JIT settles (a pass with under %.0f%% of its time compiling, after %s s at least,"
+                        + " %s s at most);"
                         + " CPU is the row JVM's alone (the broker's is measured in the orchestrator).%s%n%n",
                 records,
                 tasks,
@@ -215,10 +238,14 @@ public final class BenchMain {
                 options.get("partitions"),
                 runs.values().stream().mapToInt(List::size).max().orElse(0),
                 Long.parseLong(options.get("warmTasks")),
+                Double.parseDouble(options.get("warmJitShare")) * 100,
+                options.get("warmSeconds"),
+                options.get("warmMaxSeconds"),
                 passthrough.isEmpty() ? "" : " Rollup settings: " + passthrough + "."));
         t.append("| row | records | seconds | records/s | tasks/s | CPU s per 1k records | broker CPU s per 1k"
-                + " records | machine busy (cores) | target | ratio | pass |\n");
-        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
+                + " records | machine busy (cores) | JIT compiling (cores) | warm-up passes | target | ratio |"
+                + " pass |\n");
+        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
         Run raw = median.get("c");
         for (Run run : median.values()) {
             String target = "ceiling";
@@ -231,7 +258,7 @@ public final class BenchMain {
                 pass = r >= 0.5 ? "pass" : "FAIL";
             }
             t.append(String.format(
-                    "| %s | %,d | %.2f | %,.0f | %,.0f | %.4f | %.4f | %.2f | %s | %s | %s |%n",
+                    "| %s | %,d | %.2f | %,.0f | %,.0f | %.4f | %.4f | %.2f | %.2f | %d | %s | %s | %s |%n",
                     LABELS.get(run.row()),
                     run.records(),
                     run.seconds(),
@@ -240,6 +267,8 @@ public final class BenchMain {
                     run.cpuPer1k(),
                     run.brokerCpuPer1k(),
                     run.machineBusyCores(),
+                    run.jitShare(),
+                    run.warmPasses(),
                     target,
                     ratio,
                     pass));
@@ -248,7 +277,7 @@ public final class BenchMain {
         if (rollup != null) {
             double r = rollup.perSecond() / perTask / worker;
             t.append(String.format(
-                    "| (r) in tasks/s vs the worker's no-op throughput (%,.0f tasks/s, README) | | | | %,.0f | | | |"
+                    "| (r) in tasks/s vs the worker's no-op throughput (%,.0f tasks/s, README) | | | | %,.0f | | | | | |"
                             + " ≥ 2 × worker | %.2f | %s |%n",
                     worker, rollup.perSecond() / perTask, r, r >= 2 ? "pass" : "FAIL"));
         }

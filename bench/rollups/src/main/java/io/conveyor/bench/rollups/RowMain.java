@@ -29,8 +29,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 
 /**
- * The entry point of a row's JVM, started by {@link BenchMain}: a warm-up pass over the warm-up
- * topics, then the measured pass, of {@code mode=raw} (a KafkaConsumer reading every record of the
+ * The entry point of a row's JVM, started by {@link BenchMain}: warm-up passes over the warm-up
+ * topics until the JIT has settled ({@link #warmUp}), then the measured pass, of {@code mode=raw} (a KafkaConsumer reading every record of the
  * results topic and doing nothing) or {@code mode=rollup} (the rollups from scratch, a fresh
  * application id, until the group has committed every record). Arguments {@code streams.X=Y} go to
  * the rollups as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
@@ -51,12 +51,36 @@ public final class RowMain {
     public static void main(String[] argv) throws Exception {
         Thread.currentThread().setName(Protocol.HARNESS + "-main");
         RowMain row = new RowMain(Protocol.parseArgs(argv));
-        row.pass("warmup", row.args.get("warmPrefix"));
-        row.pass("run", row.args.get("prefix"));
+        int warmPasses = row.warmUp();
+        row.pass("run", row.args.get("prefix"), warmPasses);
         System.exit(0); // a subject's stray non-daemon thread must not keep the row alive
     }
 
-    private void pass(String pass, String prefix) throws Exception {
+    /**
+     * Warm-up passes over the warm-up topics until the JIT has settled: until a pass spent less than
+     * {@code warmJitShare} of its time compiling, after at least {@code warmSeconds} of passes, or
+     * once {@code warmMaxSeconds} have gone by (the harness's defaults: 5%, 15 s, 120 s). One pass
+     * was not enough for the rollups: Kafka Streams, its clients and the rollups are a lot of code,
+     * and on 2 cores the JIT still took a fifth of the measured window after one, which a running
+     * service would long be done with. Returns the passes run.
+     */
+    private int warmUp() throws Exception {
+        double settled = Double.parseDouble(args.get("warmJitShare"));
+        long least = System.nanoTime() + (long) (Double.parseDouble(args.get("warmSeconds")) * 1e9);
+        long most = System.nanoTime() + (long) (Double.parseDouble(args.get("warmMaxSeconds")) * 1e9);
+        for (int passes = 1; ; passes++) {
+            long jit = Protocol.jitMillis();
+            long start = System.nanoTime();
+            pass("warmup", args.get("warmPrefix"), passes);
+            long end = System.nanoTime();
+            double share = (Protocol.jitMillis() - jit) / ((end - start) / 1e6);
+            if ((share < settled && end > least) || end > most) {
+                return passes;
+            }
+        }
+    }
+
+    private void pass(String pass, String prefix, int warmPasses) throws Exception {
         Topics topics = new Topics(prefix, partitions, Optional.empty());
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
@@ -81,10 +105,13 @@ public final class RowMain {
         fields.put("records", records);
         fields.put("nanos", window.nanos());
         fields.put("cpuNanos", window.cpuNanos());
+        fields.put("jitMillis", window.jitMillis());
+        fields.put("warmPasses", warmPasses);
         Protocol.emit(fields);
     }
 
-    private record Window(long nanos, long cpuNanos) {}
+    /** A measured window: its wall time, the subject's CPU time, and the JIT's compile time in it. */
+    private record Window(long nanos, long cpuNanos, long jitMillis) {}
 
     /** A consumer on its own thread reads every record and does nothing with them. */
     private Window raw(String pass, List<TopicPartition> tps, long records) throws Exception {
@@ -96,6 +123,7 @@ public final class RowMain {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         AtomicLong start = new AtomicLong();
         AtomicLong startCpu = new AtomicLong();
+        AtomicLong startJit = new AtomicLong();
         AtomicLong seen = new AtomicLong();
         Thread reader = Thread.ofPlatform().name("raw-consumer").start(() -> {
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -105,6 +133,7 @@ public final class RowMain {
                     ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
                     if (!batch.isEmpty() && start.get() == 0) {
                         startCpu.set(Protocol.subjectCpuNanos());
+                        startJit.set(Protocol.jitMillis());
                         start.set(System.nanoTime());
                         mark("start", pass);
                     }
@@ -116,7 +145,7 @@ public final class RowMain {
         long nanos = System.nanoTime() - start.get();
         long cpu = Protocol.subjectCpuNanos() - startCpu.get();
         mark("end", pass);
-        return new Window(nanos, cpu);
+        return new Window(nanos, cpu, Protocol.jitMillis() - startJit.get());
     }
 
     /** The rollups from scratch, until their group has committed every record of the results topic. */
@@ -193,6 +222,7 @@ public final class RowMain {
             Thread.sleep(1);
         }
         long startCpu = Protocol.subjectCpuNanos();
+        long startJit = Protocol.jitMillis();
         long start = System.nanoTime();
         mark("start", pass);
         while (committed(applicationId, topics) < records) {
@@ -201,7 +231,7 @@ public final class RowMain {
         long nanos = System.nanoTime() - start;
         long cpu = Protocol.subjectCpuNanos() - startCpu;
         mark("end", pass);
-        return new Window(nanos, cpu);
+        return new Window(nanos, cpu, Protocol.jitMillis() - startJit);
     }
 
     /** Records processed so far, by all stream threads (their {@code process-total}). */
