@@ -1,5 +1,7 @@
 package io.conveyor.bench.rollups;
 
+import io.conveyor.bench.worker.Preloader;
+import io.conveyor.bench.worker.Workload;
 import io.conveyor.infra.kafka.EmbeddedKafkaBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,7 +25,7 @@ import java.util.Map;
  */
 public final class BenchMain {
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
-            Map.entry("rows", "c,r"),
+            Map.entry("rows", "c,r,w"),
             Map.entry("rounds", "3"),
             Map.entry("tasks", "300000"),
             Map.entry("warmTasks", "60000"),
@@ -31,14 +33,17 @@ public final class BenchMain {
             Map.entry("warmSeconds", "15"),
             Map.entry("warmMaxSeconds", "120"),
             Map.entry("partitions", "8"),
-            Map.entry("workerTasksPerSecond", "90652"),
+            Map.entry("workerTasks", "500000"),
+            Map.entry("workerWarmTasks", "1000000"),
+            Map.entry("workerConcurrency", "1000"),
             Map.entry("rowJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC"),
             Map.entry("out", "bench/rollups/target/rollups-bench.md"));
 
     private static final Map<String, String> LABELS = Map.of(
             "c", "(c) raw KafkaConsumer, reads and does nothing",
             "s", "(s) Kafka Streams floor: no-op topology, exactly-once, 100 ms commits",
-            "r", "(r) rollups: status table + windows, exactly-once");
+            "r", "(r) rollups: status table + windows, exactly-once",
+            "w", "(w) Conveyor worker, no-op handler (the worker benchmark's row b): tasks, not records");
 
     /** One row's measured pass. */
     record Run(
@@ -48,7 +53,7 @@ public final class BenchMain {
             long cpuNanos,
             long brokerCpuNanos,
             long busyNanos,
-            long jitMillis,
+            long jitCpuNanos,
             int warmPasses) {
         double seconds() {
             return nanos / 1e9;
@@ -70,9 +75,9 @@ public final class BenchMain {
             return busyNanos / (double) nanos;
         }
 
-        /** The share of the window the row's JIT spent compiling (0.1: a tenth of a core). */
-        double jitShare() {
-            return jitMillis * 1e6 / nanos;
+        /** The cores the row's JIT compiler threads kept busy over the window, on average. */
+        double jitCores() {
+            return jitCpuNanos / (double) nanos;
         }
     }
 
@@ -116,10 +121,12 @@ public final class BenchMain {
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r");
+                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, w");
                     }
                     log("round " + round + ": " + LABELS.get(row));
-                    Run result = launch(row, broker.bootstrapServers(), partitions);
+                    Run result = row.equals("w")
+                            ? worker(round, broker.bootstrapServers(), partitions)
+                            : launch(row, broker.bootstrapServers(), partitions);
                     log(String.format(
                             "%s: %,d records in %.2f s = %,.0f records/s, %.4f CPU s per 1k records",
                             row, result.records(), result.seconds(), result.perSecond(), result.cpuPer1k()));
@@ -137,11 +144,7 @@ public final class BenchMain {
     }
 
     private Run launch(String row, String bootstrap, int partitions) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(options.get("rowJvmOptions").trim().split("\\s+")));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RowMain.class.getName()));
-        command.addAll(List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "mode="
                         + switch (row) {
                             case "c" -> "raw";
@@ -155,7 +158,73 @@ public final class BenchMain {
                 "warmJitShare=" + options.get("warmJitShare"),
                 "warmSeconds=" + options.get("warmSeconds"),
                 "warmMaxSeconds=" + options.get("warmMaxSeconds")));
-        passthrough.forEach((k, v) -> command.add(k + "=" + v));
+        passthrough.forEach((k, v) -> args.add(k + "=" + v));
+        Measured m = measure(row, RowMain.class.getName(), args);
+        return new Run(
+                row,
+                Long.parseLong(m.figures().get("records")),
+                Long.parseLong(m.figures().get("nanos")),
+                Long.parseLong(m.figures().get("cpuNanos")),
+                m.brokerCpuNanos(),
+                m.busyNanos(),
+                Long.parseLong(m.figures().get("jitCpuNanos")),
+                Integer.parseInt(m.figures().get("warmPasses")));
+    }
+
+    /**
+     * Row (w): the worker benchmark's no-op row ({@code io.conveyor.bench.worker.RowMain}, Conveyor's
+     * worker with a no-op handler, a warm-up pass then the measured pass) against this broker, on
+     * tasks pre-loaded here for the round. Its figures count tasks, not records.
+     */
+    private Run worker(int round, String bootstrap, int partitions) throws IOException, InterruptedException {
+        String prefix = "bench-w" + round + "-run"; // fresh names: a group and a results topic per pass
+        String warmPrefix = "bench-w" + round + "-warm";
+        long tasks = Long.parseLong(options.get("workerTasks"));
+        try (Preloader preloader = new Preloader(bootstrap, partitions)) {
+            log("pre-loading " + tasks + " no-op tasks (+ " + options.get("workerWarmTasks") + " for warm-up)");
+            preloader.load(warmPrefix, Workload.NOOP, Long.parseLong(options.get("workerWarmTasks")));
+            preloader.load(prefix, Workload.NOOP, tasks);
+            Measured m = measure(
+                    "w",
+                    io.conveyor.bench.worker.RowMain.class.getName(),
+                    List.of(
+                            "mode=throughput",
+                            "kind=CONVEYOR",
+                            "workload=NOOP",
+                            "bootstrap=" + bootstrap,
+                            "partitions=" + partitions,
+                            "concurrency=" + options.get("workerConcurrency"),
+                            "prefix=" + prefix,
+                            "warmPrefix=" + warmPrefix,
+                            "warmTasks=" + options.get("workerWarmTasks"),
+                            "tasks=" + tasks));
+            preloader.delete(prefix);
+            preloader.delete(warmPrefix);
+            if (!Boolean.parseBoolean(m.figures().get("committed"))) {
+                throw new IllegalStateException(LABELS.get("w") + ": the worker did not commit every task");
+            }
+            return new Run(
+                    "w",
+                    Long.parseLong(m.figures().get("measuredTasks")),
+                    (long) (Double.parseDouble(m.figures().get("seconds")) * 1e9),
+                    (long) (Double.parseDouble(m.figures().get("cpuSeconds")) * 1e9),
+                    m.brokerCpuNanos(),
+                    m.busyNanos(),
+                    (long) (Double.parseDouble(m.figures().get("jitCpuSeconds")) * 1e9),
+                    1);
+        }
+    }
+
+    /** A row's figures (its measured pass's line), and the broker's CPU and the machine's over its window. */
+    private record Measured(Map<String, String> figures, long brokerCpuNanos, long busyNanos) {}
+
+    /** Runs {@code mainClass} in a fresh JVM and reads its measured pass ({@code pass=run}) from stdout. */
+    private Measured measure(String row, String mainClass, List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(options.get("rowJvmOptions").trim().split("\\s+")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(args);
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
@@ -188,15 +257,7 @@ public final class BenchMain {
         if (exit != 0 || figures == null || brokerCpu < 0) {
             throw new IllegalStateException(LABELS.get(row) + ": its JVM exited with " + exit + " before reporting");
         }
-        return new Run(
-                row,
-                Long.parseLong(figures.get("records")),
-                Long.parseLong(figures.get("nanos")),
-                Long.parseLong(figures.get("cpuNanos")),
-                brokerCpu,
-                busy,
-                Long.parseLong(figures.get("jitMillis")),
-                Integer.parseInt(figures.get("warmPasses")));
+        return new Measured(figures, brokerCpu, busy);
     }
 
     /** Busy time of the whole machine from /proc/stat (user, nice, system, irq, softirq, steal), or 0. */
@@ -218,7 +279,6 @@ public final class BenchMain {
 
     private String render(Map<String, List<Run>> runs, long records, long tasks) {
         double perTask = records / (double) tasks;
-        double worker = Double.parseDouble(options.get("workerTasksPerSecond"));
         Map<String, Run> median = new LinkedHashMap<>();
         runs.forEach((row, list) -> {
             List<Run> sorted = new ArrayList<>(list);
@@ -231,7 +291,9 @@ public final class BenchMain {
                         + " interleaved rounds, each row in a fresh JVM after warm-up passes over %,d tasks until"
                         + " its JIT settles (a pass with under %.0f%% of its time compiling, after %s s at least,"
                         + " %s s at most);"
-                        + " CPU is the row JVM's alone (the broker's is measured in the orchestrator).%s%n%n",
+                        + " CPU is the row JVM's alone (the broker's is measured in the orchestrator). Row (w) is"
+                        + " the worker benchmark's no-op row on %,d tasks after a warm-up pass over %,d; its"
+                        + " figures are per task (records: tasks).%s%n%n",
                 records,
                 tasks,
                 perTask,
@@ -241,9 +303,11 @@ public final class BenchMain {
                 Double.parseDouble(options.get("warmJitShare")) * 100,
                 options.get("warmSeconds"),
                 options.get("warmMaxSeconds"),
+                Long.parseLong(options.get("workerTasks")),
+                Long.parseLong(options.get("workerWarmTasks")),
                 passthrough.isEmpty() ? "" : " Rollup settings: " + passthrough + "."));
         t.append("| row | records | seconds | records/s | tasks/s | CPU s per 1k records | broker CPU s per 1k"
-                + " records | machine busy (cores) | JIT compiling (cores) | warm-up passes | target | ratio |"
+                + " records | machine busy (cores) | JIT CPU (cores) | warm-up passes | target | ratio |"
                 + " pass |\n");
         t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
         Run raw = median.get("c");
@@ -257,31 +321,33 @@ public final class BenchMain {
                 ratio = String.format("%.2f", r);
                 pass = r >= 0.5 ? "pass" : "FAIL";
             }
+            boolean isWorker = run.row().equals("w");
             t.append(String.format(
-                    "| %s | %,d | %.2f | %,.0f | %,.0f | %.4f | %.4f | %.2f | %.2f | %d | %s | %s | %s |%n",
+                    "| %s | %,d | %.2f | %s | %,.0f | %.4f | %.4f | %.2f | %.2f | %d | %s | %s | %s |%n",
                     LABELS.get(run.row()),
                     run.records(),
                     run.seconds(),
-                    run.perSecond(),
-                    run.perSecond() / perTask,
+                    isWorker ? "" : String.format("%,.0f", run.perSecond()),
+                    isWorker ? run.perSecond() : run.perSecond() / perTask,
                     run.cpuPer1k(),
                     run.brokerCpuPer1k(),
                     run.machineBusyCores(),
-                    run.jitShare(),
+                    run.jitCores(),
                     run.warmPasses(),
                     target,
                     ratio,
                     pass));
         }
         Run rollup = median.get("r");
-        if (rollup != null) {
-            double r = rollup.perSecond() / perTask / worker;
+        Run worker = median.get("w");
+        if (rollup != null && worker != null) {
+            double r = rollup.perSecond() / perTask / worker.perSecond();
             t.append(String.format(
-                    "| (r) in tasks/s vs the worker's no-op throughput (%,.0f tasks/s, README) | | | | %,.0f | | | | | |"
-                            + " ≥ 2 × worker | %.2f | %s |%n",
-                    worker, rollup.perSecond() / perTask, r, r >= 2 ? "pass" : "FAIL"));
+                    "| (r) in tasks/s vs (w), the worker's no-op throughput in this run | | | | %,.0f | | | | | |"
+                            + " ≥ 2 × (w) | %.2f | %s |%n",
+                    rollup.perSecond() / perTask, r, r >= 2 ? "pass" : "FAIL"));
         }
-        t.append("\nAll rounds (records/s): ");
+        t.append("\nAll rounds (records/s; (w): tasks/s): ");
         runs.forEach((row, list) -> t.append(row)
                 .append(" ")
                 .append(list.stream()

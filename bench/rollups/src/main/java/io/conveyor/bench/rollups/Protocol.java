@@ -57,11 +57,6 @@ final class Protocol {
         return OS.getProcessCpuTime() - harness;
     }
 
-    /** The JIT's compile time in this JVM so far, in milliseconds (all compiler threads). */
-    static long jitMillis() {
-        return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    }
-
     /** This JVM's CPU time so far, in nanoseconds (in the orchestrator: nearly all the broker's). */
     static long processCpuNanos() {
         return OS.getProcessCpuTime();

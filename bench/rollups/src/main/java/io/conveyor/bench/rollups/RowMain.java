@@ -1,5 +1,6 @@
 package io.conveyor.bench.rollups;
 
+import io.conveyor.bench.worker.JitCpu;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.Rollups;
@@ -58,7 +59,7 @@ public final class RowMain {
 
     /**
      * Warm-up passes over the warm-up topics until the JIT has settled: until a pass spent less than
-     * {@code warmJitShare} of its time compiling, after at least {@code warmSeconds} of passes, or
+     * {@code warmJitShare} of its time compiling (JIT threads' CPU time), after at least {@code warmSeconds} of passes, or
      * once {@code warmMaxSeconds} have gone by (the harness's defaults: 5%, 15 s, 120 s). One pass
      * was not enough for the rollups: Kafka Streams, its clients and the rollups are a lot of code,
      * and on 2 cores the JIT still took a fifth of the measured window after one, which a running
@@ -69,11 +70,11 @@ public final class RowMain {
         long least = System.nanoTime() + (long) (Double.parseDouble(args.get("warmSeconds")) * 1e9);
         long most = System.nanoTime() + (long) (Double.parseDouble(args.get("warmMaxSeconds")) * 1e9);
         for (int passes = 1; ; passes++) {
-            long jit = Protocol.jitMillis();
+            long jit = JitCpu.nanos();
             long start = System.nanoTime();
             pass("warmup", args.get("warmPrefix"), passes);
             long end = System.nanoTime();
-            double share = (Protocol.jitMillis() - jit) / ((end - start) / 1e6);
+            double share = (JitCpu.nanos() - jit) / (double) (end - start);
             if ((share < settled && end > least) || end > most) {
                 return passes;
             }
@@ -105,13 +106,13 @@ public final class RowMain {
         fields.put("records", records);
         fields.put("nanos", window.nanos());
         fields.put("cpuNanos", window.cpuNanos());
-        fields.put("jitMillis", window.jitMillis());
+        fields.put("jitCpuNanos", window.jitCpuNanos());
         fields.put("warmPasses", warmPasses);
         Protocol.emit(fields);
     }
 
-    /** A measured window: its wall time, the subject's CPU time, and the JIT's compile time in it. */
-    private record Window(long nanos, long cpuNanos, long jitMillis) {}
+    /** A measured window: its wall time, the subject's CPU time, and the JIT's CPU time in it. */
+    private record Window(long nanos, long cpuNanos, long jitCpuNanos) {}
 
     /** A consumer on its own thread reads every record and does nothing with them. */
     private Window raw(String pass, List<TopicPartition> tps, long records) throws Exception {
@@ -133,7 +134,7 @@ public final class RowMain {
                     ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
                     if (!batch.isEmpty() && start.get() == 0) {
                         startCpu.set(Protocol.subjectCpuNanos());
-                        startJit.set(Protocol.jitMillis());
+                        startJit.set(JitCpu.nanos());
                         start.set(System.nanoTime());
                         mark("start", pass);
                     }
@@ -145,7 +146,7 @@ public final class RowMain {
         long nanos = System.nanoTime() - start.get();
         long cpu = Protocol.subjectCpuNanos() - startCpu.get();
         mark("end", pass);
-        return new Window(nanos, cpu, Protocol.jitMillis() - startJit.get());
+        return new Window(nanos, cpu, JitCpu.nanos() - startJit.get());
     }
 
     /** The rollups from scratch, until their group has committed every record of the results topic. */
@@ -222,7 +223,7 @@ public final class RowMain {
             Thread.sleep(1);
         }
         long startCpu = Protocol.subjectCpuNanos();
-        long startJit = Protocol.jitMillis();
+        long startJit = JitCpu.nanos();
         long start = System.nanoTime();
         mark("start", pass);
         while (committed(applicationId, topics) < records) {
@@ -231,7 +232,7 @@ public final class RowMain {
         long nanos = System.nanoTime() - start;
         long cpu = Protocol.subjectCpuNanos() - startCpu;
         mark("end", pass);
-        return new Window(nanos, cpu, Protocol.jitMillis() - startJit);
+        return new Window(nanos, cpu, JitCpu.nanos() - startJit);
     }
 
     /** Records processed so far, by all stream threads (their {@code process-total}). */

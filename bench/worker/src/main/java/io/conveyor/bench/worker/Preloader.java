@@ -18,15 +18,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Creates a prefix's topics and writes N task envelopes (each with its own id) round-robin over
  * the partitions of {@code <prefix>.tasks.normal}, before any subject starts; deletes them after.
- * Runs in the orchestrator, so its CPU is never charged to a subject. One thread.
+ * Runs in the orchestrator, so its CPU is never charged to a subject (also the rollup benchmark's,
+ * for its worker row). One thread.
  */
-final class Preloader implements AutoCloseable {
+public final class Preloader implements AutoCloseable {
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
     private final TaskCodec codec = new TaskCodec();
     private final int partitions;
 
-    Preloader(String bootstrap, int partitions) {
+    public Preloader(String bootstrap, int partitions) {
         this.partitions = partitions;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         Map<String, Object> props = ResultWriter.properties(bootstrap, "bench-preload");
@@ -39,7 +40,7 @@ final class Preloader implements AutoCloseable {
         return new Topics(prefix, partitions, Optional.empty());
     }
 
-    void load(String prefix, Workload workload, long tasks) {
+    public void load(String prefix, Workload workload, long tasks) {
         Topics topics = topics(prefix);
         new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(topics.all());
         String topic = topics.tasks(Priority.NORMAL);
@@ -51,7 +52,7 @@ final class Preloader implements AutoCloseable {
         producer.flush();
     }
 
-    void delete(String prefix) {
+    public void delete(String prefix) {
         try {
             admin.deleteTopics(topics(prefix).all().stream()
                             .map(io.conveyor.core.TopicSpec::name)

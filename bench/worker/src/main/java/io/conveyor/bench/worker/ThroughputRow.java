@@ -54,12 +54,14 @@ final class ThroughputRow {
         long deadline = System.nanoTime() + PASS_TIMEOUT.toNanos();
         long t1 = 0;
         long cpu1 = 0;
+        long jit1 = 0;
         long c1 = 0;
         long c;
         while ((c = counter.records(topics.results(), partitions)) < expected) {
             if (t1 == 0 && c > 0) {
                 t1 = System.nanoTime();
                 cpu1 = cpu.subjectNanos();
+                jit1 = JitCpu.nanos();
                 c1 = c;
                 Protocol.emit(Map.of("mark", "start", "pass", name));
             }
@@ -71,6 +73,7 @@ final class ThroughputRow {
         }
         long t2 = System.nanoTime();
         long cpu2 = cpu.subjectNanos();
+        long jit2 = JitCpu.nanos();
         Protocol.emit(Map.of("mark", "end", "pass", name));
         boolean committed = awaitCommitted(counter, group, topics.tasks(Priority.NORMAL), tasks);
         double measured = (expected - c1) / 2.0;
@@ -81,6 +84,7 @@ final class ThroughputRow {
         out.put("measuredTasks", (long) measured);
         out.put("seconds", String.format("%.3f", seconds));
         out.put("cpuSeconds", String.format("%.3f", (cpu2 - cpu1) / 1e9));
+        out.put("jitCpuSeconds", String.format("%.3f", (jit2 - jit1) / 1e9));
         out.put("results", c);
         out.put("committed", committed);
         Protocol.emit(out);

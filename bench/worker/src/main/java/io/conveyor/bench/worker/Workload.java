@@ -11,7 +11,7 @@ import io.conveyor.consumers.handlers.SleepHandler;
  * sleep} handler with {@code {"ms":20}} (I/O-bound). Every implementation runs the same handler
  * instance type on the same payload.
  */
-enum Workload {
+public enum Workload {
     NOOP(NoopHandler.TYPE, NullNode.getInstance()),
     SLEEP("sleep", JsonNodeFactory.instance.objectNode().put("ms", Workload.SLEEP_MS));
 
