@@ -39,6 +39,11 @@ final class OpenWindows {
 
     /** Reads the windows in {@code store} and writes to it at every commit of {@code hook}'s task. */
     void attach(KeyValueStore<Bytes, byte[]> store, CommitHook hook) {
+        attach(store, hook, () -> {});
+    }
+
+    /** As {@link #attach(KeyValueStore, CommitHook)}, and runs {@code alsoAtCommit} after writing. */
+    void attach(KeyValueStore<Bytes, byte[]> store, CommitHook hook, Runnable alsoAtCommit) {
         this.store = store;
         bySize.clear();
         changed.clear();
@@ -66,7 +71,10 @@ final class OpenWindows {
                 }
             }
         }
-        hook.onCommit(this::persist);
+        hook.onCommit(() -> {
+            persist();
+            alsoAtCommit.run();
+        });
     }
 
     /** The index of window size {@code size} (ms), or -1. */

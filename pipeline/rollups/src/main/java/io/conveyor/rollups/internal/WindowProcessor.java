@@ -33,7 +33,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * nothing is counted twice or emitted twice.
  *
  * <p>Also emits, once, an empty window for a type right after its last window with data, so the
- * figures of a type whose traffic stopped fall to zero (not kept across restarts).
+ * figures of a type whose traffic stopped fall to zero (not kept across restarts). Not in the
+ * transaction of that window, and not within {@link #LATEST_FOR_AT_LEAST_MS} of it: readers of
+ * {@code conveyor.rollups} that keep the latest window per type ({@code GET /v1/stats}, the
+ * gauges) would otherwise never show the window with data when both close together, as they do
+ * when windows are closed late (after a start or a restart, or by the idle timeout).
  *
  * <p>Threads: one stream thread owns an instance; the counters are thread-safe.
  */
@@ -53,7 +57,12 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
     private ProcessorContext<String, RollupWindow> context;
     private KeyValueStore<Bytes, byte[]> store;
     private final OpenWindows open;
-    private final List<Map<String, Long>> lastEmittedEnd = new ArrayList<>();
+    /** How long a type's last window with data is its latest before the empty one follows, at least. */
+    static final long LATEST_FOR_AT_LEAST_MS = 1_000;
+
+    /** Per size, by type: the last window with data emitted. */
+    private final List<Map<String, LastWindow>> lastEmitted = new ArrayList<>();
+
     private long[] closedBefore;
     private final Map<Integer, Long> progress = new HashMap<>();
     private long waitingSince;
@@ -92,11 +101,11 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
     public void init(ProcessorContext<String, RollupWindow> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
-        lastEmittedEnd.clear();
+        lastEmitted.clear();
         types = new BoundedLabels(BoundedLabels.DEFAULT_MAX_TYPES);
         closedBefore = new long[sizeMs.length];
         for (int i = 0; i < sizeMs.length; i++) {
-            lastEmittedEnd.add(new HashMap<>());
+            lastEmitted.add(new HashMap<>());
             byte[] closed = store.get(metaKey(sizeMs[i]));
             closedBefore[i] =
                     closed == null ? Long.MIN_VALUE : ByteBuffer.wrap(closed).getLong();
@@ -104,7 +113,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
         progress.clear();
         warned = false;
         waitingSince = context.currentSystemTimeMs();
-        open.attach(store, context.getStateStore(hookName));
+        open.attach(store, context.getStateStore(hookName), this::committing);
     }
 
     @Override
@@ -178,16 +187,16 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
             if (boundary <= closedBefore[i]) {
                 continue;
             }
-            Map<String, Long> before = new HashMap<>(lastEmittedEnd.get(i));
+            long now = context.currentSystemTimeMs();
             for (Map.Entry<Long, Map<String, WindowAggregate>> w; (w = open.pollFirst(i, boundary)) != null; ) {
                 long start = w.getKey();
                 for (Map.Entry<String, WindowAggregate> e : new TreeMap<>(w.getValue()).entrySet()) {
                     emit(e.getValue().toWindow(e.getKey(), sizes.get(i), start));
-                    lastEmittedEnd.get(i).put(e.getKey(), start + size);
+                    lastEmitted.get(i).put(e.getKey(), new LastWindow(start + size, now, false));
                 }
-                emitTrailing(i, start + size, before);
+                emitTrailing(i, start + size, now);
             }
-            emitTrailing(i, boundary, before);
+            emitTrailing(i, boundary, now);
             closedBefore[i] = boundary;
             store.put(
                     metaKey(size),
@@ -196,20 +205,35 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
     }
 
     /**
-     * The empty window right after a type's last one, for types whose next window had nothing. Only
-     * after windows emitted by an earlier close ({@code before}), so that a window with data is the
-     * latest one for at least a punctuation interval, also when closing jumps ahead.
+     * The empty window right after a type's last one, for types whose next window had nothing and
+     * ended by {@code upTo}; only once a commit has carried the last one and it has been out for
+     * {@link #LATEST_FOR_AT_LEAST_MS}, so that it is the latest one for readers for a while.
      */
-    private void emitTrailing(int i, long upTo, Map<String, Long> before) {
-        Iterator<Map.Entry<String, Long>> it = lastEmittedEnd.get(i).entrySet().iterator();
+    private void emitTrailing(int i, long upTo, long now) {
+        Iterator<Map.Entry<String, LastWindow>> it =
+                lastEmitted.get(i).entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, Long> e = it.next();
-            if (e.getValue().equals(before.get(e.getKey())) && e.getValue() + sizeMs[i] <= upTo) {
-                emit(new WindowAggregate().toWindow(e.getKey(), sizes.get(i), e.getValue()));
+            Map.Entry<String, LastWindow> e = it.next();
+            LastWindow last = e.getValue();
+            if (last.committed()
+                    && now - last.emittedAtMs() >= LATEST_FOR_AT_LEAST_MS
+                    && last.end() + sizeMs[i] <= upTo) {
+                emit(new WindowAggregate().toWindow(e.getKey(), sizes.get(i), last.end()));
                 it.remove();
             }
         }
     }
+
+    /** At a commit, before it: what was emitted so far goes out in this commit's transaction. */
+    private void committing() {
+        for (Map<String, LastWindow> bySize : lastEmitted) {
+            bySize.replaceAll(
+                    (type, last) -> last.committed() ? last : new LastWindow(last.end(), last.emittedAtMs(), true));
+        }
+    }
+
+    /** A type's last window with data: its end, when it was emitted (wall clock), and whether a commit carried it. */
+    private record LastWindow(long end, long emittedAtMs, boolean committed) {}
 
     private void emit(RollupWindow window) {
         context.forward(new Record<>(window.type(), window, window.end().toEpochMilli()));
