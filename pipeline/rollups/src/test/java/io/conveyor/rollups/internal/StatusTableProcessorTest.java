@@ -31,17 +31,16 @@ class StatusTableProcessorTest {
 
     @BeforeEach
     void init() {
-        store = Stores.timestampedKeyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore("task-status"),
-                        Serdes.String(),
-                        StatusViewSerde.create(new TaskCodec()))
-                .withLoggingDisabled()
-                .build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
-        hook = CommitHook.builder("task-status-commit").build();
-        hook.init(context.getStateStoreContext(), hook);
-        context.addStateStore(hook);
+        store = MockStores.attach(
+                context,
+                Stores.timestampedKeyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore("task-status"),
+                                Serdes.String(),
+                                StatusViewSerde.create(new TaskCodec()))
+                        .withLoggingDisabled()
+                        .build());
+        hook = MockStores.attach(
+                context, CommitHook.builder("task-status-commit").build());
         context.setCurrentSystemTimeMs(NOW.toEpochMilli());
         processor = new StatusTableProcessor("task-status", "task-status-commit", RETENTION);
         processor.init(context);

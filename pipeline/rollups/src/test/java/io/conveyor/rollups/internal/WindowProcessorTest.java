@@ -10,10 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,15 +31,14 @@ class WindowProcessorTest {
 
     @BeforeEach
     void init() {
-        KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore("rollup-windows"), Serdes.Bytes(), Serdes.ByteArray())
-                .withLoggingDisabled()
-                .build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
-        hook = CommitHook.builder("rollup-windows-commit").build();
-        hook.init(context.getStateStoreContext(), hook);
-        context.addStateStore(hook);
+        MockStores.attach(
+                context,
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore("rollup-windows"), Serdes.Bytes(), Serdes.ByteArray())
+                        .withLoggingDisabled()
+                        .build());
+        hook = MockStores.attach(
+                context, CommitHook.builder("rollup-windows-commit").build());
         context.setCurrentSystemTimeMs(EPOCH.plusSeconds(10).toEpochMilli());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         processor = new WindowProcessor(
