@@ -156,8 +156,8 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // Kafka Streams' exactly-once default. Longer intervals cost fewer transactions, but a
         // closed window reaches conveyor.rollups (read-committed: /v1/stats, the gauges) only at
-        // the next commit, and the empty window that follows a type's last one one punctuation
-        // later must not land in the same commit, or readers never see the window with data.
+        // the next commit. (The empty window that follows a type's last one waits for that
+        // window's commit and a second more, whatever the interval: WindowProcessor.)
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // (statestore.cache.max.bytes stays at its default: no store has a cache, since the status
         // table and the windows keep their changes in memory between commits, CommitHook)

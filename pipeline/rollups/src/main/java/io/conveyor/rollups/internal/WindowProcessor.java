@@ -34,7 +34,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Also emits, once, an empty window for a type right after its last window with data, so the
  * figures of a type whose traffic stopped fall to zero (not kept across restarts). Not in the
- * transaction of that window, and not within {@link #LATEST_FOR_AT_LEAST_MS} of it: readers of
+ * transaction of that window, and not within {@link #LATEST_FOR_AT_LEAST_MS} of its commit: readers of
  * {@code conveyor.rollups} that keep the latest window per type ({@code GET /v1/stats}, the
  * gauges) would otherwise never show the window with data when both close together, as they do
  * when windows are closed late (after a start or a restart, or by the idle timeout).
@@ -57,7 +57,10 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
     private ProcessorContext<String, RollupWindow> context;
     private KeyValueStore<Bytes, byte[]> store;
     private final OpenWindows open;
-    /** How long a type's last window with data is its latest before the empty one follows, at least. */
+    /**
+     * How long after its commit a type's last window with data stays its latest before the empty
+     * one follows, at least.
+     */
     static final long LATEST_FOR_AT_LEAST_MS = 1_000;
 
     /** Per size, by type: the last window with data emitted. */
@@ -192,7 +195,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
                 long start = w.getKey();
                 for (Map.Entry<String, WindowAggregate> e : new TreeMap<>(w.getValue()).entrySet()) {
                     emit(e.getValue().toWindow(e.getKey(), sizes.get(i), start));
-                    lastEmitted.get(i).put(e.getKey(), new LastWindow(start + size, now, false));
+                    lastEmitted.get(i).put(e.getKey(), new LastWindow(start + size, NOT_COMMITTED));
                 }
                 emitTrailing(i, start + size, now);
             }
@@ -206,8 +209,8 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
 
     /**
      * The empty window right after a type's last one, for types whose next window had nothing and
-     * ended by {@code upTo}; only once a commit has carried the last one and it has been out for
-     * {@link #LATEST_FOR_AT_LEAST_MS}, so that it is the latest one for readers for a while.
+     * ended by {@code upTo}; only {@link #LATEST_FOR_AT_LEAST_MS} after the commit that carried the
+     * last one, so that it is the latest one for readers for a while.
      */
     private void emitTrailing(int i, long upTo, long now) {
         Iterator<Map.Entry<String, LastWindow>> it =
@@ -215,8 +218,8 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
         while (it.hasNext()) {
             Map.Entry<String, LastWindow> e = it.next();
             LastWindow last = e.getValue();
-            if (last.committed()
-                    && now - last.emittedAtMs() >= LATEST_FOR_AT_LEAST_MS
+            if (last.committedAtMs() != NOT_COMMITTED
+                    && now - last.committedAtMs() >= LATEST_FOR_AT_LEAST_MS
                     && last.end() + sizeMs[i] <= upTo) {
                 emit(new WindowAggregate().toWindow(e.getKey(), sizes.get(i), last.end()));
                 it.remove();
@@ -226,14 +229,20 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
 
     /** At a commit, before it: what was emitted so far goes out in this commit's transaction. */
     private void committing() {
+        long now = context.currentSystemTimeMs();
         for (Map<String, LastWindow> bySize : lastEmitted) {
             bySize.replaceAll(
-                    (type, last) -> last.committed() ? last : new LastWindow(last.end(), last.emittedAtMs(), true));
+                    (type, last) -> last.committedAtMs() == NOT_COMMITTED ? new LastWindow(last.end(), now) : last);
         }
     }
 
-    /** A type's last window with data: its end, when it was emitted (wall clock), and whether a commit carried it. */
-    private record LastWindow(long end, long emittedAtMs, boolean committed) {}
+    private static final long NOT_COMMITTED = Long.MIN_VALUE;
+
+    /**
+     * A type's last window with data: its end, and when the commit that carried it started (wall
+     * clock; {@link #NOT_COMMITTED} until then). Readers see it from about then.
+     */
+    private record LastWindow(long end, long committedAtMs) {}
 
     private void emit(RollupWindow window) {
         context.forward(new Record<>(window.type(), window, window.end().toEpochMilli()));
