@@ -5,9 +5,12 @@ import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -153,12 +157,13 @@ public final class RowMain {
     private Window rollup(String pass, String prefix, Topics topics, List<TopicPartition> tps, long records)
             throws Exception {
         String applicationId = "bench-rollups-" + pass + "-" + UUID.randomUUID();
+        Path stateDir = Files.createTempDirectory("bench-rollups-");
         ConveyorConfig.Builder builder = ConveyorConfig.builder()
                 .set(ConveyorConfig.BOOTSTRAP_SERVERS, bootstrap)
                 .set(ConveyorConfig.TOPICS_PREFIX, prefix)
                 .set(ConveyorConfig.TOPICS_PARTITIONS, partitions)
                 .set(ConveyorConfig.ROLLUP_APPLICATION_ID, applicationId)
-                .set(ConveyorConfig.ROLLUP_STATE_DIR, Files.createTempDirectory("bench-rollups-"))
+                .set(ConveyorConfig.ROLLUP_STATE_DIR, stateDir)
                 .set(ConveyorConfig.ROLLUP_ADVERTISED_URL, "http://127.0.0.1");
         args.forEach((k, v) -> {
             if (k.startsWith("streams.")) {
@@ -170,6 +175,8 @@ public final class RowMain {
         try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
             rollups.start(0);
             return untilCommitted(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
+        } finally {
+            deleteTree(stateDir); // a row runs up to dozens of passes, each with its own state
         }
     }
 
@@ -183,9 +190,8 @@ public final class RowMain {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(
-                StreamsConfig.STATE_DIR_CONFIG,
-                Files.createTempDirectory("bench-streams-").toString());
+        Path stateDir = Files.createTempDirectory("bench-streams-");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
@@ -200,6 +206,8 @@ public final class RowMain {
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
             return untilCommitted(streams, pass, applicationId, topics, records);
+        } finally {
+            deleteTree(stateDir);
         }
     }
 
@@ -249,6 +257,15 @@ public final class RowMain {
                 .filter(e -> e.getKey().topic().equals(topics.results()) && e.getValue() != null)
                 .mapToLong(e -> e.getValue().offset())
                 .sum();
+    }
+
+    /** Deletes a pass's state directory (its RocksDB files), once its streams are closed. */
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void mark(String mark, String pass) {

@@ -9,7 +9,10 @@ import java.nio.file.Path;
  * CPU time of this JVM's JIT compiler threads, from {@code /proc/self/task} (Linux; 0 elsewhere).
  * Not {@code CompilationMXBean.getTotalCompilationTime()}: that is the compilers' wall time, which
  * on a busy machine counts the time they waited for a core. Used by both benchmark harnesses to
- * show how much of a measured window still went to compiling. Thread-safe.
+ * show how much of a measured window still went to compiling. A compiler thread that ends takes
+ * its time with it: HotSpot adds and removes compiler threads as the queue grows and shrinks on
+ * larger machines ({@code -XX:-UseDynamicNumberOfCompilerThreads} keeps them); on 2 cores it starts
+ * 2 and keeps them. Thread-safe.
  */
 public final class JitCpu {
     /** USER_HZ: the unit of the times in {@code /proc/<pid>/task/<tid>/stat}. */
