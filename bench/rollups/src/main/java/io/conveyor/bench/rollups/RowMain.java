@@ -5,12 +5,10 @@ import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +17,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,6 +25,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -176,7 +174,7 @@ public final class RowMain {
             rollups.start(0);
             return untilCommitted(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
         } finally {
-            deleteTree(stateDir); // a row runs up to dozens of passes, each with its own state
+            Utils.delete(stateDir.toFile()); // a row runs up to dozens of passes, each with its own state
         }
     }
 
@@ -207,7 +205,7 @@ public final class RowMain {
             streams.start();
             return untilCommitted(streams, pass, applicationId, topics, records);
         } finally {
-            deleteTree(stateDir);
+            Utils.delete(stateDir.toFile());
         }
     }
 
@@ -257,15 +255,6 @@ public final class RowMain {
                 .filter(e -> e.getKey().topic().equals(topics.results()) && e.getValue() != null)
                 .mapToLong(e -> e.getValue().offset())
                 .sum();
-    }
-
-    /** Deletes a pass's state directory (its RocksDB files), once its streams are closed. */
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static void mark(String mark, String pass) {
