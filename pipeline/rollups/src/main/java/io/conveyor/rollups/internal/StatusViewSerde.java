@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The task views in the status store and its changelog, in a compact binary form: the store reads
- * and writes a view for every result, and JSON there cost about a sixth of the rollups' CPU. A
+ * a view for each task a commit interval brings and writes each changed view once per commit, and
+ * JSON there cost about a sixth of the rollups' CPU (when it read and wrote one per result). A
  * version byte leads ({@value #VERSION}); a value that starts with {@code '{'} is a view in the
  * results-topic JSON (as stores written before this format hold) and is read as such.
  *
