@@ -10,9 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
                             .port(EmbeddedKafkaBroker.preferredPortOrFree(wanted))
                             .build()));
             Path stateDir = Files.createTempDirectory("conveyor-streams-");
-            node.add("rollup state", () -> deleteTree(stateDir));
+            node.add("rollup state", () -> Utils.delete(stateDir.toFile()));
             ConveyorConfig config = given.toBuilder()
                     .set(ConveyorConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
                     .set(ConveyorConfig.ROLLUP_STATE_DIR, stateDir)
@@ -77,16 +76,5 @@ final class RunCommand implements Callable<Integer> {
         }
         Lifecycle.runUntilStopped(node);
         return 0;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
