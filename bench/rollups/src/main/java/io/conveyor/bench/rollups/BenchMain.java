@@ -27,7 +27,7 @@ public final class BenchMain {
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry("rows", "c,r,w"),
             Map.entry("rounds", "3"),
-            Map.entry("tasks", "300000"),
+            Map.entry("tasks", "1000000"),
             Map.entry("warmTasks", "60000"),
             Map.entry("warmJitShare", "0.05"),
             Map.entry("warmSeconds", "15"),
@@ -37,6 +37,10 @@ public final class BenchMain {
             Map.entry("workerWarmTasks", "1000000"),
             Map.entry("workerConcurrency", "1000"),
             Map.entry("rowJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC"),
+            // Kafka's own default, which production brokers run with (the embedded broker's 0 is for
+            // fast tests): a new group's first assignment waits for its members, so the rollups'
+            // two stream threads start with half the partitions each, not one with all of them
+            Map.entry("groupInitialRebalanceDelayMs", "3000"),
             Map.entry("out", "bench/rollups/target/rollups-bench.md"));
 
     private static final Map<String, String> LABELS = Map.of(
@@ -108,8 +112,9 @@ public final class BenchMain {
         long tasks = Long.parseLong(options.get("tasks"));
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         long records;
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-                        EmbeddedKafkaBroker.Settings.builder().build());
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.builder()
+                        .override("group.initial.rebalance.delay.ms", options.get("groupInitialRebalanceDelayMs"))
+                        .build());
                 Preload preload = new Preload(broker.bootstrapServers(), partitions)) {
             log("broker at " + broker.bootstrapServers() + "; pre-loading " + tasks + " tasks (+ "
                     + options.get("warmTasks") + " for warm-up) on " + partitions + " partitions");
@@ -289,8 +294,9 @@ public final class BenchMain {
         t.append(String.format(
                 "Rollup benchmark: %,d results of %,d tasks (%.2f per task) on %s partitions; medians of %d"
                         + " interleaved rounds, each row in a fresh JVM after warm-up passes over %,d tasks until"
-                        + " its JIT settles (a pass with under %.0f%% of its time compiling, after %s s at least,"
-                        + " %s s at most);"
+                        + " its JIT settles (a pass with under %.0f%% of its time from its first record on compiling,"
+                        + " after %s s at least, %s s at most); Kafka Streams rows measured while all their stream"
+                        + " threads process;"
                         + " CPU is the row JVM's alone (the broker's is measured in the orchestrator). Row (w) is"
                         + " the worker benchmark's no-op row on %,d tasks after a warm-up pass over %,d; its"
                         + " figures are per task (records: tasks).%s%n%n",

@@ -9,11 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -22,6 +25,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,13 +33,17 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.kstream.Consumed;
 
 /**
  * The entry point of a row's JVM, started by {@link BenchMain}: warm-up passes over the warm-up
  * topics until the JIT has settled ({@link #warmUp}), then the measured pass, of {@code mode=raw} (a KafkaConsumer reading every record of the
- * results topic and doing nothing) or {@code mode=rollup} (the rollups from scratch, a fresh
- * application id, until the group has committed every record). Arguments {@code streams.X=Y} go to
+ * results topic and doing nothing), {@code mode=streams} (Kafka Streams doing nothing) or {@code
+ * mode=rollup} (the rollups from scratch, a fresh application id, until the group has committed
+ * every record; measured while all their stream threads process, {@link #whileAllThreadsProcess}).
+ * Arguments {@code streams.X=Y} go to
  * the rollups as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
  */
 public final class RowMain {
@@ -65,25 +73,27 @@ public final class RowMain {
      * once {@code warmMaxSeconds} have gone by (the harness's defaults: 5%, 15 s, 120 s). One pass
      * was not enough for the rollups: Kafka Streams, its clients and the rollups are a lot of code,
      * and on 2 cores the JIT still took a fifth of the measured window after one, which a running
-     * service would long be done with. Returns the passes run.
+     * service would long be done with. The share is taken from a pass's first record read to its
+     * end ({@link Window#readingNanos}), not over its measured window (on the small warm-up set a
+     * Kafka Streams row's threads may not overlap at all) nor over the whole pass (whose start-up,
+     * the group's first assignment waiting 3 s for its members, would water it down). Returns the
+     * passes run.
      */
     private int warmUp() throws Exception {
         double settled = Double.parseDouble(args.get("warmJitShare"));
         long least = System.nanoTime() + (long) (Double.parseDouble(args.get("warmSeconds")) * 1e9);
         long most = System.nanoTime() + (long) (Double.parseDouble(args.get("warmMaxSeconds")) * 1e9);
         for (int passes = 1; ; passes++) {
-            long jit = JitCpu.nanos();
-            long start = System.nanoTime();
-            pass("warmup", args.get("warmPrefix"), passes);
+            Window window = pass("warmup", args.get("warmPrefix"), passes);
             long end = System.nanoTime();
-            double share = (JitCpu.nanos() - jit) / (double) (end - start);
+            double share = window.readingJitNanos() / (double) Math.max(1, window.readingNanos());
             if ((share < settled && end > least) || end > most) {
                 return passes;
             }
         }
     }
 
-    private void pass(String pass, String prefix, int warmPasses) throws Exception {
+    private Window pass(String pass, String prefix, int warmPasses) throws Exception {
         Topics topics = new Topics(prefix, partitions, Optional.empty());
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
@@ -103,18 +113,29 @@ public final class RowMain {
             case "streams" -> streamsFloor(pass, topics, records);
             default -> throw new IllegalArgumentException("mode must be raw, streams or rollup, but was " + args);
         };
+        if (pass.equals("run") && window.records() < records / 2) {
+            throw new IllegalStateException("only " + window.records() + " of " + records
+                    + " records were read while every stream thread processed: the threads started too far apart"
+                    + " for the window to say much; pre-load more tasks (tasks=...)");
+        }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("pass", pass);
-        fields.put("records", records);
+        fields.put("records", window.records());
         fields.put("nanos", window.nanos());
         fields.put("cpuNanos", window.cpuNanos());
         fields.put("jitCpuNanos", window.jitCpuNanos());
         fields.put("warmPasses", warmPasses);
         Protocol.emit(fields);
+        return window;
     }
 
-    /** A measured window: its wall time, the subject's CPU time, and the JIT's CPU time in it. */
-    private record Window(long nanos, long cpuNanos, long jitCpuNanos) {}
+    /**
+     * A measured window: the records read in it, its wall time, the subject's CPU time, and the
+     * JIT's CPU time; and from the pass's first record read to its end, the wall time and the JIT's
+     * CPU time (for the warm-up).
+     */
+    private record Window(
+            long records, long nanos, long cpuNanos, long jitCpuNanos, long readingNanos, long readingJitNanos) {}
 
     /** A consumer on its own thread reads every record and does nothing with them. */
     private Window raw(String pass, List<TopicPartition> tps, long records) throws Exception {
@@ -148,7 +169,8 @@ public final class RowMain {
         long nanos = System.nanoTime() - start.get();
         long cpu = Protocol.subjectCpuNanos() - startCpu.get();
         mark("end", pass);
-        return new Window(nanos, cpu, JitCpu.nanos() - startJit.get());
+        long jit = JitCpu.nanos() - startJit.get();
+        return new Window(records, nanos, cpu, jit, nanos, jit);
     }
 
     /** The rollups from scratch, until their group has committed every record of the results topic. */
@@ -172,7 +194,7 @@ public final class RowMain {
         });
         try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
             rollups.start(0);
-            return untilCommitted(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
+            return whileAllThreadsProcess(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
         } finally {
             Utils.delete(stateDir.toFile()); // a row runs up to dozens of passes, each with its own state
         }
@@ -203,42 +225,141 @@ public final class RowMain {
                 .foreach((k, v) -> {});
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
-            return untilCommitted(streams, pass, applicationId, topics, records);
+            return whileAllThreadsProcess(streams, pass, applicationId, topics, records);
         } finally {
             Utils.delete(stateDir.toFile());
         }
     }
 
     /**
-     * The measured window of a started Kafka Streams application: from its first processed record
-     * until its group has committed every record of the results topic. (Not from its reaching
-     * {@code RUNNING}: with several stream threads, one may have its partitions, and be done with
-     * them, before the state says so.)
+     * The measured window of a started Kafka Streams application: while all its stream threads
+     * process. It opens once every results partition is some stream thread's and each of those
+     * threads has processed a record, and closes when the first of them has fetched all of its
+     * partitions ({@code records-lag} 0 on each: what it still holds is at most a buffer); the
+     * records are those the threads processed in between ({@code process-total}, which also counts
+     * the few repartitioned window parts). The pass goes on until the group has committed every
+     * record.
+     *
+     * <p>Why not from the first processed record to the last commit: a new application's threads
+     * start apart. Each first reads its (new, empty) changelogs, and one of the two threads often
+     * took a second or more longer at that than the other (JFR on row (r): its state updater
+     * polling); on 300,000 tasks the other thread once processed its whole half, 464,124 records,
+     * before this one processed its first. (Whether a late thread joins the group and takes half
+     * the partitions over is settled by the harness's broker, which waits for a new group's members
+     * as Kafka's default does.) The thread that ran alone was done that much earlier, so the window
+     * held two stretches of one thread working, at the start and at the end. That is a new
+     * application's start-up, not its throughput, and it came or went from one run to the next
+     * (193,000 or 329,000 records/s for the same code).
      */
-    private Window untilCommitted(KafkaStreams streams, String pass, String applicationId, Topics topics, long records)
-            throws Exception {
+    private Window whileAllThreadsProcess(
+            KafkaStreams streams, String pass, String applicationId, Topics topics, long records) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (processed(streams) == 0) {
-            KafkaStreams.State state = streams.state();
-            if (state == KafkaStreams.State.ERROR
-                    || state == KafkaStreams.State.PENDING_ERROR
-                    || state == KafkaStreams.State.NOT_RUNNING
-                    || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the row processed no record in 2 minutes (state " + state + ")");
-            }
+            alive(streams, deadline);
             Thread.sleep(1);
+        }
+        long reading = System.nanoTime();
+        long readingJit = JitCpu.nanos();
+        List<StreamThreadShare> threads = List.of();
+        while (threads.isEmpty() || !threads.stream().allMatch(t -> t.processed() > 0)) {
+            alive(streams, deadline);
+            Thread.sleep(1);
+            threads = shares(streams, topics);
         }
         long startCpu = Protocol.subjectCpuNanos();
         long startJit = JitCpu.nanos();
         long start = System.nanoTime();
+        long before = processed(threads);
         mark("start", pass);
-        while (committed(applicationId, topics) < records) {
-            Thread.sleep(20);
+        Map<String, Metric> lags = new HashMap<>();
+        while (!someFetchedAll(streams, topics, lags)) {
+            alive(streams, deadline);
+            Thread.sleep(5);
         }
         long nanos = System.nanoTime() - start;
         long cpu = Protocol.subjectCpuNanos() - startCpu;
+        long jit = JitCpu.nanos() - startJit;
+        long measured = processed(threads) - before;
         mark("end", pass);
-        return new Window(nanos, cpu, JitCpu.nanos() - startJit);
+        while (committed(applicationId, topics) < records) {
+            alive(streams, deadline);
+            Thread.sleep(20);
+        }
+        return new Window(measured, nanos, cpu, jit, System.nanoTime() - reading, JitCpu.nanos() - readingJit);
+    }
+
+    /** A stream thread, the results partitions its active tasks read, and its {@code process-total}. */
+    private record StreamThreadShare(String name, Set<TopicPartition> partitions, Metric processTotal) {
+        long processed() {
+            return (long) ((Number) processTotal.metricValue()).doubleValue();
+        }
+    }
+
+    /** The stream threads that read results partitions, once every results partition is one's; else none. */
+    private List<StreamThreadShare> shares(KafkaStreams streams, Topics topics) {
+        Map<String, Set<TopicPartition>> owned = owned(streams, topics);
+        if (owned.values().stream().mapToInt(Set::size).sum() != partitions) {
+            return List.of();
+        }
+        List<StreamThreadShare> threads = new ArrayList<>();
+        streams.metrics().forEach((name, metric) -> {
+            Set<TopicPartition> tps = owned.get(name.tags().get("thread-id"));
+            if (tps != null
+                    && name.group().equals("stream-thread-metrics")
+                    && name.name().equals("process-total")) {
+                threads.add(new StreamThreadShare(name.tags().get("thread-id"), tps, metric));
+            }
+        });
+        return threads.size() == owned.size() ? threads : List.of();
+    }
+
+    /** Each stream thread's results partitions (of its active tasks), by thread name; threads without any left out. */
+    private static Map<String, Set<TopicPartition>> owned(KafkaStreams streams, Topics topics) {
+        Map<String, Set<TopicPartition>> owned = new HashMap<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                for (TopicPartition tp : task.topicPartitions()) {
+                    if (tp.topic().equals(topics.results())) {
+                        owned.computeIfAbsent(thread.threadName(), k -> new HashSet<>())
+                                .add(tp);
+                    }
+                }
+            }
+        }
+        return owned;
+    }
+
+    /**
+     * Whether some stream thread has fetched all of its results partitions: its consumer's {@code
+     * records-lag} is 0 on each. The metrics are looked up once ({@code lags}, by client id and
+     * partition) and then only read: the harness looks every 5 ms, on the subject's cores.
+     */
+    private static boolean someFetchedAll(KafkaStreams streams, Topics topics, Map<String, Metric> lags) {
+        Map<String, Set<TopicPartition>> owned = owned(streams, topics);
+        if (owned.entrySet().stream()
+                .anyMatch(t -> t.getValue().stream()
+                        .anyMatch(tp -> !lags.containsKey(lagKey(t.getKey() + "-consumer", tp.partition()))))) {
+            // Kafka's metric tags spell the topic with '_' for '.'
+            String tagged = topics.results().replace('.', '_');
+            streams.metrics().forEach((name, metric) -> {
+                Map<String, String> tags = name.tags();
+                if (name.group().equals("consumer-fetch-manager-metrics")
+                        && name.name().equals("records-lag")
+                        && (tagged.equals(tags.get("topic")) || topics.results().equals(tags.get("topic")))
+                        && tags.containsKey("partition")) {
+                    lags.put(lagKey(tags.get("client-id"), Integer.parseInt(tags.get("partition"))), metric);
+                }
+            });
+        }
+        return owned.entrySet().stream()
+                .anyMatch(thread -> thread.getValue().stream().allMatch(tp -> {
+                    Metric lag = lags.get(lagKey(thread.getKey() + "-consumer", tp.partition()));
+                    return lag != null && ((Number) lag.metricValue()).doubleValue() == 0.0;
+                }));
+    }
+
+    private static String lagKey(String clientId, int partition) {
+        return clientId + "/" + partition;
     }
 
     /** Records processed so far, by all stream threads (their {@code process-total}). */
@@ -248,6 +369,21 @@ public final class RowMain {
                         && m.metricName().name().equals("process-total"))
                 .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
                 .sum();
+    }
+
+    private static long processed(List<StreamThreadShare> threads) {
+        return threads.stream().mapToLong(StreamThreadShare::processed).sum();
+    }
+
+    private static void alive(KafkaStreams streams, long deadline) {
+        KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.ERROR
+                || state == KafkaStreams.State.PENDING_ERROR
+                || state == KafkaStreams.State.NOT_RUNNING
+                || System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                    "the row did not get through its records in 2 minutes (state " + state + ")");
+        }
     }
 
     private long committed(String group, Topics topics) throws Exception {
