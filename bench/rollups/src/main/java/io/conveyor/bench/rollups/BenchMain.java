@@ -1,5 +1,6 @@
 package io.conveyor.bench.rollups;
 
+import io.conveyor.bench.worker.MachineCpu;
 import io.conveyor.bench.worker.Preloader;
 import io.conveyor.bench.worker.Workload;
 import io.conveyor.infra.kafka.EmbeddedKafkaBroker;
@@ -244,10 +245,8 @@ public final class BenchMain {
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-        long brokerStart = 0;
-        long brokerCpu = -1;
-        long busyStart = 0;
-        long busy = 0;
+        MachineCpu start = null;
+        MachineCpu window = null;
         Map<String, String> figures = null;
         try (BufferedReader out =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -259,38 +258,19 @@ public final class BenchMain {
                 Map<String, String> fields = Protocol.parse(line);
                 boolean measured = "run".equals(fields.get("pass"));
                 if ("start".equals(fields.get("mark")) && measured) {
-                    brokerStart = Protocol.processCpuNanos();
-                    busyStart = machineBusyNanos();
-                } else if ("end".equals(fields.get("mark")) && measured) {
-                    brokerCpu = Protocol.processCpuNanos() - brokerStart;
-                    busy = machineBusyNanos() - busyStart;
+                    start = MachineCpu.now();
+                } else if ("end".equals(fields.get("mark")) && measured && start != null) {
+                    window = MachineCpu.now().minus(start);
                 } else if (!fields.containsKey("mark") && measured) {
                     figures = fields;
                 }
             }
         }
         int exit = process.waitFor();
-        if (exit != 0 || figures == null || brokerCpu < 0) {
+        if (exit != 0 || figures == null || window == null) {
             throw new IllegalStateException(LABELS.get(row) + ": its JVM exited with " + exit + " before reporting");
         }
-        return new Measured(figures, brokerCpu, busy);
-    }
-
-    /** Busy time of the whole machine from /proc/stat (user, nice, system, irq, softirq, steal), or 0. */
-    private static long machineBusyNanos() {
-        try {
-            String[] f =
-                    Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) {
-                    busy += Long.parseLong(f[i]);
-                }
-            }
-            return busy * 10_000_000L; // USER_HZ = 100
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return new Measured(figures, window.brokerNanos(), window.machineBusyNanos());
     }
 
     private String render(Map<String, List<Run>> runs, long records, long tasks) {

@@ -56,9 +56,4 @@ final class Protocol {
         }
         return OS.getProcessCpuTime() - harness;
     }
-
-    /** This JVM's CPU time so far, in nanoseconds (in the orchestrator: nearly all the broker's). */
-    static long processCpuNanos() {
-        return OS.getProcessCpuTime();
-    }
 }

@@ -19,6 +19,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -272,12 +273,12 @@ public final class RowMain {
         long reading = System.nanoTime();
         long readingJit = JitCpu.nanos();
         Map<String, Metric> lags = new HashMap<>();
-        List<StreamThreadShare> threads = List.of();
+        List<Metric> threads = List.of();
         boolean overlap = true;
-        while (threads.isEmpty() || !threads.stream().allMatch(t -> t.processed() > 0)) {
+        while (threads.isEmpty() || !threads.stream().allMatch(t -> value(t) > 0)) {
             alive(streams, deadline);
             Thread.sleep(5);
-            threads = shares(streams, topics);
+            threads = processTotals(streams, topics);
             if (someFetchedAll(streams, topics, lags)) {
                 overlap = false; // a thread got through its share before another started: no window
                 break;
@@ -316,48 +317,41 @@ public final class RowMain {
      * progress), which their {@code process-total} counts too. Looked up twice a pass.
      */
     private static long repartitioned(KafkaStreams streams) {
-        return (long) streams.metrics().entrySet().stream()
+        return processed(streams.metrics().entrySet().stream()
                 .filter(e -> e.getKey().group().equals("consumer-fetch-manager-metrics")
                         && e.getKey().name().equals("records-consumed-total")
                         && e.getKey().tags().getOrDefault("topic", "").endsWith("-repartition")
                         && !e.getKey().tags().getOrDefault("client-id", "").endsWith("-restore-consumer"))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .sum();
+                .map(Map.Entry::getValue)
+                .toList());
     }
 
-    /** A stream thread, the results partitions its active tasks read, and its {@code process-total}. */
-    private record StreamThreadShare(String name, Set<TopicPartition> partitions, Metric processTotal) {
-        long processed() {
-            return (long) ((Number) processTotal.metricValue()).doubleValue();
-        }
-    }
-
-    /** The stream threads that read results partitions, once every results partition is one's; else none. */
-    private List<StreamThreadShare> shares(KafkaStreams streams, Topics topics) {
-        Map<String, Set<TopicPartition>> owned = owned(streams, topics);
+    /**
+     * The {@code process-total} of each stream thread that reads results partitions, once every
+     * results partition is some thread's; else none.
+     */
+    private List<Metric> processTotals(KafkaStreams streams, Topics topics) {
+        Map<String, Set<TopicPartition>> owned = owned(streams, topics, ThreadMetadata::threadName);
         if (owned.values().stream().mapToInt(Set::size).sum() != partitions) {
             return List.of();
         }
-        List<StreamThreadShare> threads = new ArrayList<>();
+        List<Metric> threads = new ArrayList<>();
         streams.metrics().forEach((name, metric) -> {
-            Set<TopicPartition> tps = owned.get(name.tags().get("thread-id"));
-            if (tps != null
+            if (owned.containsKey(name.tags().get("thread-id"))
                     && name.group().equals("stream-thread-metrics")
                     && name.name().equals("process-total")) {
-                threads.add(new StreamThreadShare(name.tags().get("thread-id"), tps, metric));
+                threads.add(metric);
             }
         });
         return threads.size() == owned.size() ? threads : List.of();
     }
 
-    /** Each stream thread's results partitions (of its active tasks), by thread name; threads without any left out. */
-    private static Map<String, Set<TopicPartition>> owned(KafkaStreams streams, Topics topics) {
-        return owned(streams, topics, ThreadMetadata::threadName);
-    }
-
-    /** The same, by {@code key} (the thread's name, or its consumer's client id). */
+    /**
+     * Each stream thread's results partitions (of its active tasks), by {@code key}: the thread's
+     * name, or its consumer's client id. Threads without any are left out.
+     */
     private static Map<String, Set<TopicPartition>> owned(
-            KafkaStreams streams, Topics topics, java.util.function.Function<ThreadMetadata, String> key) {
+            KafkaStreams streams, Topics topics, Function<ThreadMetadata, String> key) {
         Map<String, Set<TopicPartition>> owned = new HashMap<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
@@ -397,7 +391,7 @@ public final class RowMain {
         return owned.entrySet().stream()
                 .anyMatch(thread -> thread.getValue().stream().allMatch(tp -> {
                     Metric lag = lags.get(lagKey(thread.getKey(), tp.partition()));
-                    return lag != null && ((Number) lag.metricValue()).doubleValue() == 0.0;
+                    return lag != null && value(lag) == 0;
                 }));
     }
 
@@ -406,16 +400,20 @@ public final class RowMain {
     }
 
     /** Records processed so far, by all stream threads (their {@code process-total}). */
-    private static double processed(KafkaStreams streams) {
-        return streams.metrics().values().stream()
+    private static long processed(KafkaStreams streams) {
+        return processed(streams.metrics().values().stream()
                 .filter(m -> m.metricName().group().equals("stream-thread-metrics")
                         && m.metricName().name().equals("process-total"))
-                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
-                .sum();
+                .toList());
     }
 
-    private static long processed(List<StreamThreadShare> threads) {
-        return threads.stream().mapToLong(StreamThreadShare::processed).sum();
+    private static long processed(List<? extends Metric> processTotals) {
+        return processTotals.stream().mapToLong(RowMain::value).sum();
+    }
+
+    /** A counting metric's value. */
+    private static long value(Metric metric) {
+        return (long) ((Number) metric.metricValue()).doubleValue();
     }
 
     private static void alive(KafkaStreams streams, long deadline) {

@@ -8,12 +8,13 @@ import java.nio.file.Path;
 /**
  * Snapshots of CPU time taken by the orchestrator: this JVM's own (the embedded broker, nearly
  * all of it) and the whole machine's busy and total time from {@code /proc/stat} (zero where
- * that file does not exist), so a row can say what else was using the cores.
+ * that file does not exist), so a row can say what else was using the cores. (Also the rollup
+ * benchmark's orchestrator's.)
  */
-record MachineCpu(long brokerNanos, long machineBusyNanos, long machineTotalNanos) {
+public record MachineCpu(long brokerNanos, long machineBusyNanos, long machineTotalNanos) {
     private static final long NANOS_PER_TICK = 10_000_000L; // USER_HZ = 100 on Linux
 
-    static MachineCpu now() {
+    public static MachineCpu now() {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long busy = 0;
         long total = 0;
@@ -33,7 +34,7 @@ record MachineCpu(long brokerNanos, long machineBusyNanos, long machineTotalNano
         return new MachineCpu(os.getProcessCpuTime(), busy * NANOS_PER_TICK, total * NANOS_PER_TICK);
     }
 
-    MachineCpu minus(MachineCpu earlier) {
+    public MachineCpu minus(MachineCpu earlier) {
         return new MachineCpu(
                 brokerNanos - earlier.brokerNanos,
                 machineBusyNanos - earlier.machineBusyNanos,
