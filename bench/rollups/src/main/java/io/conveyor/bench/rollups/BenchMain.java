@@ -22,7 +22,9 @@ import java.util.Map;
  * ({@link RowMain}) and reads the same records from scratch, so the CPU time a row reports is its
  * subject's alone and the broker's is measured here over the same window. Rounds interleave the
  * rows; the table shows medians. Arguments are {@code key=value} (see {@link #DEFAULTS}); {@code
- * streams.X=Y} and {@code rollup.X=Y} go to the rollup rows.
+ * streams.X=Y} and {@code rollup.X=Y} go to the rollup rows; {@code t.streams.X=Y} and {@code
+ * t.rollup.X=Y} to row (t) alone: the rollups with a setting on trial, interleaved with (r) in the
+ * same run, since on a shared machine only figures taken side by side compare.
  */
 public final class BenchMain {
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -48,6 +50,7 @@ public final class BenchMain {
             "c", "(c) raw KafkaConsumer, reads and does nothing",
             "s", "(s) Kafka Streams floor: no-op topology, exactly-once, 100 ms commits",
             "r", "(r) rollups: status table + windows, exactly-once",
+            "t", "(t) rollups with the settings on trial",
             "w", "(w) Conveyor worker, no-op handler (the worker benchmark's row b): tasks, not records");
 
     /** One row's measured pass. */
@@ -95,17 +98,21 @@ public final class BenchMain {
 
     private final Map<String, String> options;
     private final Map<String, String> passthrough = new LinkedHashMap<>();
+    /** Row (t)'s settings on top of {@link #passthrough}, without their {@code t.} prefix. */
+    private final Map<String, String> trial = new LinkedHashMap<>();
 
     private BenchMain(Map<String, String> given) {
         this.options = new LinkedHashMap<>(DEFAULTS);
         given.forEach((k, v) -> {
             if (k.startsWith("streams.") || k.startsWith("rollup.")) {
                 passthrough.put(k, v);
+            } else if (k.startsWith("t.streams.") || k.startsWith("t.rollup.")) {
+                trial.put(k.substring(2), v);
             } else if (DEFAULTS.containsKey(k)) {
                 options.put(k, v);
             } else {
                 throw new IllegalArgumentException("unknown option '" + k + "'; known: " + DEFAULTS.keySet()
-                        + ", and streams.X / rollup.X for the rollups");
+                        + ", and streams.X / rollup.X for the rollups, t.streams.X / t.rollup.X for row t alone");
             }
         });
     }
@@ -134,7 +141,7 @@ public final class BenchMain {
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, w");
+                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, t, w");
                     }
                     log("round " + round + ": " + LABELS.get(row));
                     Run result = row.equals("w")
@@ -171,7 +178,11 @@ public final class BenchMain {
                 "warmJitShare=" + options.get("warmJitShare"),
                 "warmSeconds=" + options.get("warmSeconds"),
                 "warmMaxSeconds=" + options.get("warmMaxSeconds")));
-        passthrough.forEach((k, v) -> args.add(k + "=" + v));
+        Map<String, String> settings = new LinkedHashMap<>(passthrough);
+        if (row.equals("t")) {
+            settings.putAll(trial);
+        }
+        settings.forEach((k, v) -> args.add(k + "=" + v));
         Measured m = measure(row, RowMain.class.getName(), args);
         return new Run(
                 row,
@@ -302,7 +313,8 @@ public final class BenchMain {
                 options.get("warmMaxSeconds"),
                 Long.parseLong(options.get("workerTasks")),
                 Long.parseLong(options.get("workerWarmTasks")),
-                passthrough.isEmpty() ? "" : " Rollup settings: " + passthrough + "."));
+                (passthrough.isEmpty() ? "" : " Rollup settings: " + passthrough + ".")
+                        + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
                 + " broker CPU s per 1k records | machine busy (cores) | JIT CPU (cores) | warm-up passes | target |"
                 + " ratio | pass |\n");
@@ -317,6 +329,9 @@ public final class BenchMain {
                 target = "≥ 0.5 × (c)";
                 ratio = String.format("%.2f", r);
                 pass = r >= 0.5 ? "pass" : "FAIL";
+            } else if (run.row().equals("t") && median.containsKey("r")) {
+                target = "vs (r)";
+                ratio = String.format("%.2f", run.perSecond() / median.get("r").perSecond());
             }
             boolean isWorker = run.row().equals("w");
             t.append(String.format(
