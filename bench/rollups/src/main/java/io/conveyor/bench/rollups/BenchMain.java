@@ -313,7 +313,10 @@ public final class BenchMain {
                 options.get("warmMaxSeconds"),
                 Long.parseLong(options.get("workerTasks")),
                 Long.parseLong(options.get("workerWarmTasks")),
-                (passthrough.isEmpty() ? "" : " Rollup settings: " + passthrough + ".")
+                (passthrough.isEmpty()
+                                ? ""
+                                : " Settings of rows s, r and t (streams.X also applies to s, whose label then no longer holds): "
+                                        + passthrough + ".")
                         + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
                 + " broker CPU s per 1k records | machine busy (cores) | JIT CPU (cores) | warm-up passes | target |"
