@@ -315,8 +315,8 @@ public final class BenchMain {
                 Long.parseLong(options.get("workerWarmTasks")),
                 (passthrough.isEmpty()
                                 ? ""
-                                : " Settings of rows s, r and t (streams.X also applies to s, whose label then no longer holds): "
-                                        + passthrough + ".")
+                                : " Settings (streams.X apply to rows s, r and t; rollup.X to r and t): " + passthrough
+                                        + ".")
                         + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
                 + " broker CPU s per 1k records | machine busy (cores) | JIT CPU (cores) | warm-up passes | target |"
