@@ -149,7 +149,11 @@ public final class Rollups implements AutoCloseable {
         }
     }
 
-    static Properties properties(ConveyorConfig config, HostInfo self) {
+    /**
+     * The Kafka Streams properties the rollups run with, advertising {@code self} (public for the
+     * benchmark, which runs parts of the topology with them).
+     */
+    public static Properties properties(ConveyorConfig config, HostInfo self) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.get(ConveyorConfig.ROLLUP_APPLICATION_ID));
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.get(ConveyorConfig.ROLLUP_STATE_DIR));

@@ -48,10 +48,19 @@ public final class BenchMain {
 
     private static final Map<String, String> LABELS = Map.of(
             "c", "(c) raw KafkaConsumer, reads and does nothing",
-            "s", "(s) Kafka Streams floor: no-op topology, exactly-once, 100 ms commits",
+            "s",
+                    "(s) Kafka Streams floor: no-op topology, the rollups' settings (exactly-once, 100 ms commits, a stream thread per core)",
             "r", "(r) rollups: status table + windows, exactly-once",
             "t", "(t) rollups with the settings on trial",
+            "a", "(a) the rollups' arrivals alone, over pre-loaded tasks: tasks, not records",
             "w", "(w) Conveyor worker, no-op handler (the worker benchmark's row b): tasks, not records");
+
+    /**
+     * The topics prefix of row (a)'s tasks (the worker benchmark's no-op tasks, as the API writes
+     * them); the arrivals write their QUEUED changes to its own results topic, not the one the other
+     * rows read.
+     */
+    private static final String ARRIVALS = "bench-arrivals";
 
     /** One row's measured pass. */
     record Run(
@@ -136,12 +145,18 @@ public final class BenchMain {
             long t = System.nanoTime();
             preload.load("bench-warm", Long.parseLong(options.get("warmTasks")));
             records = preload.load("bench-run", tasks);
+            if (List.of(options.get("rows").split(",")).contains("a")) {
+                try (Preloader tasksOnly = new Preloader(broker.bootstrapServers(), partitions)) {
+                    tasksOnly.load(ARRIVALS + "-warm", Workload.NOOP, Long.parseLong(options.get("warmTasks")));
+                    tasksOnly.load(ARRIVALS + "-run", Workload.NOOP, tasks);
+                }
+            }
             log(String.format(
                     "pre-loaded %,d results of %,d tasks in %.1f s", records, tasks, (System.nanoTime() - t) / 1e9));
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, t, w");
+                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, t, a, w");
                     }
                     log("round " + round + ": " + LABELS.get(row));
                     Run result = row.equals("w")
@@ -164,17 +179,19 @@ public final class BenchMain {
     }
 
     private Run launch(String row, String bootstrap, int partitions) throws IOException, InterruptedException {
+        String prefix = row.equals("a") ? ARRIVALS : "bench";
         List<String> args = new ArrayList<>(List.of(
                 "mode="
                         + switch (row) {
                             case "c" -> "raw";
                             case "s" -> "streams";
+                            case "a" -> "arrivals";
                             default -> "rollup";
                         },
                 "bootstrap=" + bootstrap,
                 "partitions=" + partitions,
-                "prefix=bench-run",
-                "warmPrefix=bench-warm",
+                "prefix=" + prefix + "-run",
+                "warmPrefix=" + prefix + "-warm",
                 "warmJitShare=" + options.get("warmJitShare"),
                 "warmSeconds=" + options.get("warmSeconds"),
                 "warmMaxSeconds=" + options.get("warmMaxSeconds")));
@@ -337,14 +354,15 @@ public final class BenchMain {
                 ratio = String.format("%.2f", run.perSecond() / median.get("r").perSecond());
             }
             boolean isWorker = run.row().equals("w");
+            boolean countsTasks = isWorker || run.row().equals("a");
             t.append(String.format(
                     "| %s | %,d | %.2f | %s | %,.0f | %s | %.4f | %.4f | %.2f | %.2f | %d | %s | %s | %s |%n",
                     LABELS.get(run.row()),
                     run.records(),
                     run.seconds(),
-                    isWorker ? "" : String.format("%,.0f", run.perSecond()),
-                    isWorker ? run.perSecond() : run.perSecond() / perTask,
-                    isWorker ? "" : String.format("%,.0f", run.wholePerSecond()),
+                    countsTasks ? "" : String.format("%,.0f", run.perSecond()),
+                    countsTasks ? run.perSecond() : run.perSecond() / perTask,
+                    isWorker ? "" : String.format("%,.0f", run.wholePerSecond()), // (a): a record per task
                     run.cpuPer1k(),
                     run.brokerCpuPer1k(),
                     run.machineBusyCores(),
@@ -363,7 +381,17 @@ public final class BenchMain {
                             + " ≥ 2 × (w) | %.2f | %s |%n",
                     rollup.perSecond() / perTask, r, r >= 2 ? "pass" : "FAIL"));
         }
-        t.append("\nAll rounds (records/s, and in brackets over the whole pass; (w): tasks/s): ");
+        Run arrivals = median.get("a");
+        if (rollup != null && arrivals != null && worker != null) {
+            // both use the same cores, so a task costs the time of both: their per-task times add up
+            double both = 1 / (perTask / rollup.perSecond() + 1 / arrivals.perSecond());
+            double r = both / worker.perSecond();
+            t.append(String.format(
+                    "| (r) and (a) together: all the rollups do per task (1 / (1/(r) + 1/(a)), in tasks/s) vs (w)"
+                            + " | | | | %,.0f | | | | | | | ≥ 2 × (w) | %.2f | %s |%n",
+                    both, r, r >= 2 ? "pass" : "FAIL"));
+        }
+        t.append("\nAll rounds (records/s, and in brackets over the whole pass; (w) and (a): tasks/s): ");
         runs.forEach((row, list) -> t.append(row)
                 .append(" ")
                 .append(list.stream()

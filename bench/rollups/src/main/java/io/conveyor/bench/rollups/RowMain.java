@@ -2,7 +2,10 @@ package io.conveyor.bench.rollups;
 
 import io.conveyor.bench.worker.JitCpu;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.Priority;
+import io.conveyor.core.TaskCodec;
 import io.conveyor.core.Topics;
+import io.conveyor.rollups.ArrivalTopology;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -15,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,17 +35,18 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * The entry point of a row's JVM, started by {@link BenchMain}: warm-up passes over the warm-up
  * topics until the JIT has settled ({@link #warmUp}), then the measured pass, of {@code mode=raw} (a KafkaConsumer reading every record of the
- * results topic and doing nothing), {@code mode=streams} (Kafka Streams doing nothing) or {@code
+ * results topic and doing nothing), {@code mode=streams} (Kafka Streams doing nothing), {@code
  * mode=rollup} (the rollups from scratch, a fresh application id, until the group has committed
- * every record; measured while all their stream threads process, {@link #whileAllThreadsProcess}).
+ * every record; measured while all their stream threads process, {@link #whileAllThreadsProcess})
+ * or {@code mode=arrivals} (the rollups' arrivals alone, over the task topic, measured the same way).
  * Arguments {@code streams.X=Y} go to
  * the rollups as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
  */
@@ -96,9 +99,11 @@ public final class RowMain {
 
     private Window pass(String pass, String prefix, int warmPasses) throws Exception {
         Topics topics = new Topics(prefix, partitions, Optional.empty());
+        // the arrivals read tasks (pre-loaded on the normal topic; high and low are empty), the rest results
+        String source = args.get("mode").equals("arrivals") ? topics.tasks(Priority.NORMAL) : topics.results();
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            tps.add(new TopicPartition(topics.results(), p));
+            tps.add(new TopicPartition(source, p));
         }
         long records = admin
                 .listOffsets(tps.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
@@ -114,7 +119,10 @@ public final class RowMain {
                 case "raw" -> raw(pass, tps, records);
                 case "rollup" -> rollup(pass, prefix, topics, tps, records);
                 case "streams" -> streamsFloor(pass, topics, records);
-                default -> throw new IllegalArgumentException("mode must be raw, streams or rollup, but was " + args);
+                case "arrivals" -> arrivals(pass, topics, source, records);
+                default ->
+                    throw new IllegalArgumentException(
+                            "mode must be raw, streams, rollup or arrivals, but was " + args);
             };
             if (!pass.equals("run") || window.records() >= records / 2) {
                 break;
@@ -188,6 +196,18 @@ public final class RowMain {
             throws Exception {
         String applicationId = "bench-rollups-" + pass + "-" + UUID.randomUUID();
         Path stateDir = Files.createTempDirectory("bench-rollups-");
+        ConveyorConfig.Builder builder = rollupConfig(prefix, applicationId, stateDir);
+        try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
+            rollups.start(0);
+            return whileAllThreadsProcess(
+                    rollups.streams().orElseThrow(), pass, applicationId, topics.results(), records);
+        } finally {
+            Utils.delete(stateDir.toFile()); // a row runs up to dozens of passes, each with its own state
+        }
+    }
+
+    /** The rollups' configuration for a pass, with the row's {@code streams.X} and {@code rollup.X} arguments. */
+    private ConveyorConfig.Builder rollupConfig(String prefix, String applicationId, Path stateDir) {
         ConveyorConfig.Builder builder = ConveyorConfig.builder()
                 .set(ConveyorConfig.BOOTSTRAP_SERVERS, bootstrap)
                 .set(ConveyorConfig.TOPICS_PREFIX, prefix)
@@ -202,40 +222,47 @@ public final class RowMain {
                 builder.set(k, v, "argument " + k);
             }
         });
-        try (Rollups rollups = Rollups.create(builder.build(), new SimpleMeterRegistry())) {
-            rollups.start(0);
-            return whileAllThreadsProcess(rollups.streams().orElseThrow(), pass, applicationId, topics, records);
-        } finally {
-            Utils.delete(stateDir.toFile()); // a row runs up to dozens of passes, each with its own state
-        }
+        return builder;
     }
 
     /**
      * Kafka Streams' own floor: a topology that reads the results topic and does nothing with the
-     * records, with the rollups' exactly-once settings (exactly_once_v2, 100 ms commits), until its
-     * group has committed every record. What any Kafka Streams stage costs before it does any work.
+     * records, with the rollups' settings ({@link Rollups#properties}: exactly_once_v2, 100 ms
+     * commits, a stream thread per core), until its group has committed every record. What any
+     * Kafka Streams stage costs before it does any work.
      */
     private Window streamsFloor(String pass, Topics topics, long records) throws Exception {
         String applicationId = "bench-streams-" + pass + "-" + UUID.randomUUID();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         Path stateDir = Files.createTempDirectory("bench-streams-");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        args.forEach((k, v) -> {
-            if (k.startsWith("streams.")) {
-                props.put(k.substring("streams.".length()), v);
-            }
-        });
+        ConveyorConfig config =
+                rollupConfig(topics.prefix(), applicationId, stateDir).build();
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(topics.results(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .foreach((k, v) -> {});
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+        try (KafkaStreams streams =
+                new KafkaStreams(builder.build(), Rollups.properties(config, new HostInfo("127.0.0.1", 0)))) {
             streams.start();
-            return whileAllThreadsProcess(streams, pass, applicationId, topics, records);
+            return whileAllThreadsProcess(streams, pass, applicationId, topics.results(), records);
+        } finally {
+            Utils.delete(stateDir.toFile());
+        }
+    }
+
+    /**
+     * The rollups' arrivals alone ({@link ArrivalTopology}: each task record becomes its task's
+     * {@code QUEUED} change on the results topic), with the rollups' settings, until the group has
+     * committed every task record. The rest of the rollups never reads the task topics, so this is
+     * what a running {@code conveyor rollup} does per task on top of what row (r) measures.
+     */
+    private Window arrivals(String pass, Topics topics, String source, long records) throws Exception {
+        String applicationId = "bench-arrivals-" + pass + "-" + UUID.randomUUID();
+        Path stateDir = Files.createTempDirectory("bench-arrivals-");
+        ConveyorConfig.Builder builder = rollupConfig(topics.prefix(), applicationId, stateDir);
+        try (KafkaStreams streams = new KafkaStreams(
+                ArrivalTopology.build(topics, new TaskCodec()),
+                Rollups.properties(builder.build(), new HostInfo("127.0.0.1", 0)))) {
+            streams.start();
+            return whileAllThreadsProcess(streams, pass, applicationId, source, records);
         } finally {
             Utils.delete(stateDir.toFile());
         }
@@ -264,7 +291,7 @@ public final class RowMain {
      * (193,000 or 329,000 records/s for the same code).
      */
     private Window whileAllThreadsProcess(
-            KafkaStreams streams, String pass, String applicationId, Topics topics, long records) throws Exception {
+            KafkaStreams streams, String pass, String applicationId, String source, long records) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (processed(streams) == 0) {
             alive(streams, deadline);
@@ -278,8 +305,8 @@ public final class RowMain {
         while (threads.isEmpty() || !threads.stream().allMatch(t -> value(t) > 0)) {
             alive(streams, deadline);
             Thread.sleep(5);
-            threads = processTotals(streams, topics);
-            if (someFetchedAll(streams, topics, lags)) {
+            threads = processTotals(streams, source);
+            if (someFetchedAll(streams, source, lags)) {
                 overlap = false; // a thread got through its share before another started: no window
                 break;
             }
@@ -294,7 +321,7 @@ public final class RowMain {
             long start = System.nanoTime();
             long before = processed(threads) - repartitioned(streams);
             mark("start", pass);
-            while (!someFetchedAll(streams, topics, lags)) {
+            while (!someFetchedAll(streams, source, lags)) {
                 alive(streams, deadline);
                 Thread.sleep(5);
             }
@@ -304,7 +331,7 @@ public final class RowMain {
             measured = processed(threads) - repartitioned(streams) - before;
             mark("end", pass);
         }
-        while (committed(applicationId, topics) < records) {
+        while (committed(applicationId, source) < records) {
             alive(streams, deadline);
             Thread.sleep(20);
         }
@@ -330,8 +357,8 @@ public final class RowMain {
      * The {@code process-total} of each stream thread that reads results partitions, once every
      * results partition is some thread's; else none.
      */
-    private List<Metric> processTotals(KafkaStreams streams, Topics topics) {
-        Map<String, Set<TopicPartition>> owned = owned(streams, topics, ThreadMetadata::threadName);
+    private List<Metric> processTotals(KafkaStreams streams, String source) {
+        Map<String, Set<TopicPartition>> owned = owned(streams, source, ThreadMetadata::threadName);
         if (owned.values().stream().mapToInt(Set::size).sum() != partitions) {
             return List.of();
         }
@@ -351,12 +378,12 @@ public final class RowMain {
      * name, or its consumer's client id. Threads without any are left out.
      */
     private static Map<String, Set<TopicPartition>> owned(
-            KafkaStreams streams, Topics topics, Function<ThreadMetadata, String> key) {
+            KafkaStreams streams, String source, Function<ThreadMetadata, String> key) {
         Map<String, Set<TopicPartition>> owned = new HashMap<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
                 for (TopicPartition tp : task.topicPartitions()) {
-                    if (tp.topic().equals(topics.results())) {
+                    if (tp.topic().equals(source)) {
                         owned.computeIfAbsent(key.apply(thread), k -> new HashSet<>())
                                 .add(tp);
                     }
@@ -371,18 +398,18 @@ public final class RowMain {
      * records-lag} is 0 on each. The metrics are looked up once ({@code lags}, by client id and
      * partition) and then only read: the harness looks every 5 ms, on the subject's cores.
      */
-    private static boolean someFetchedAll(KafkaStreams streams, Topics topics, Map<String, Metric> lags) {
-        Map<String, Set<TopicPartition>> owned = owned(streams, topics, ThreadMetadata::consumerClientId);
+    private static boolean someFetchedAll(KafkaStreams streams, String source, Map<String, Metric> lags) {
+        Map<String, Set<TopicPartition>> owned = owned(streams, source, ThreadMetadata::consumerClientId);
         if (owned.entrySet().stream()
                 .anyMatch(t ->
                         t.getValue().stream().anyMatch(tp -> !lags.containsKey(lagKey(t.getKey(), tp.partition()))))) {
             // the topic tag is the topic's name; a deprecated copy of the metric spells it with '_' for '.'
-            String tagged = topics.results().replace('.', '_');
+            String tagged = source.replace('.', '_');
             streams.metrics().forEach((name, metric) -> {
                 Map<String, String> tags = name.tags();
                 if (name.group().equals("consumer-fetch-manager-metrics")
                         && name.name().equals("records-lag")
-                        && (tagged.equals(tags.get("topic")) || topics.results().equals(tags.get("topic")))
+                        && (tagged.equals(tags.get("topic")) || source.equals(tags.get("topic")))
                         && tags.containsKey("partition")) {
                     lags.put(lagKey(tags.get("client-id"), Integer.parseInt(tags.get("partition"))), metric);
                 }
@@ -427,9 +454,9 @@ public final class RowMain {
         }
     }
 
-    private long committed(String group, Topics topics) throws Exception {
+    private long committed(String group, String source) throws Exception {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
-                .filter(e -> e.getKey().topic().equals(topics.results()) && e.getValue() != null)
+                .filter(e -> e.getKey().topic().equals(source) && e.getValue() != null)
                 .mapToLong(e -> e.getValue().offset())
                 .sum();
     }
