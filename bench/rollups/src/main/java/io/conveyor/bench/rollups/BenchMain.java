@@ -145,14 +145,16 @@ public final class BenchMain {
             long t = System.nanoTime();
             preload.load("bench-warm", Long.parseLong(options.get("warmTasks")));
             records = preload.load("bench-run", tasks);
-            if (List.of(options.get("rows").split(",")).contains("a")) {
+            boolean arrivals = List.of(options.get("rows").split(",")).contains("a");
+            if (arrivals) {
                 try (Preloader tasksOnly = new Preloader(broker.bootstrapServers(), partitions)) {
                     tasksOnly.load(ARRIVALS + "-warm", Workload.NOOP, Long.parseLong(options.get("warmTasks")));
                     tasksOnly.load(ARRIVALS + "-run", Workload.NOOP, tasks);
                 }
             }
             log(String.format(
-                    "pre-loaded %,d results of %,d tasks in %.1f s", records, tasks, (System.nanoTime() - t) / 1e9));
+                    "pre-loaded %,d results of %,d tasks%s in %.1f s",
+                    records, tasks, arrivals ? ", and the tasks of row (a)" : "", (System.nanoTime() - t) / 1e9));
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
@@ -332,8 +334,8 @@ public final class BenchMain {
                 Long.parseLong(options.get("workerWarmTasks")),
                 (passthrough.isEmpty()
                                 ? ""
-                                : " Settings (streams.X apply to rows s, r and t; rollup.X to r and t): " + passthrough
-                                        + ".")
+                                : " Settings (streams.X apply to rows s, r, t and a; rollup.X to r and t): "
+                                        + passthrough + ".")
                         + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
                 + " broker CPU s per 1k records | machine busy (cores) | JIT CPU (cores) | warm-up passes | target |"
@@ -360,9 +362,9 @@ public final class BenchMain {
                     LABELS.get(run.row()),
                     run.records(),
                     run.seconds(),
-                    countsTasks ? "" : String.format("%,.0f", run.perSecond()),
+                    isWorker ? "" : String.format("%,.0f", run.perSecond()), // (a): a record per task
                     countsTasks ? run.perSecond() : run.perSecond() / perTask,
-                    isWorker ? "" : String.format("%,.0f", run.wholePerSecond()), // (a): a record per task
+                    isWorker ? "" : String.format("%,.0f", run.wholePerSecond()),
                     run.cpuPer1k(),
                     run.brokerCpuPer1k(),
                     run.machineBusyCores(),

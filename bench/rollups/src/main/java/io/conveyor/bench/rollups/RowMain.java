@@ -47,8 +47,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * mode=rollup} (the rollups from scratch, a fresh application id, until the group has committed
  * every record; measured while all their stream threads process, {@link #whileAllThreadsProcess})
  * or {@code mode=arrivals} (the rollups' arrivals alone, over the task topic, measured the same way).
- * Arguments {@code streams.X=Y} go to
- * the rollups as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
+ * Arguments {@code streams.X=Y} go to every Kafka Streams mode as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
  */
 public final class RowMain {
     private final Map<String, String> args;
@@ -270,7 +269,8 @@ public final class RowMain {
 
     /**
      * The measured window of a started Kafka Streams application: while all its stream threads
-     * process. It opens once every results partition is some stream thread's and each of those
+     * process. It opens once every partition of {@code source} (results; the normal task topic for the
+     * arrivals) is some stream thread's and each of those
      * threads has processed a record, and closes when the first of them has fetched all of its
      * partitions ({@code records-lag} 0 on each: what it still holds is at most a buffer); the
      * records are those the threads processed in between ({@code process-total}, less the window
@@ -354,8 +354,8 @@ public final class RowMain {
     }
 
     /**
-     * The {@code process-total} of each stream thread that reads results partitions, once every
-     * results partition is some thread's; else none.
+     * The {@code process-total} of each stream thread that reads partitions of {@code source}, once
+     * every such partition is some thread's; else none.
      */
     private List<Metric> processTotals(KafkaStreams streams, String source) {
         Map<String, Set<TopicPartition>> owned = owned(streams, source, ThreadMetadata::threadName);
@@ -374,7 +374,7 @@ public final class RowMain {
     }
 
     /**
-     * Each stream thread's results partitions (of its active tasks), by {@code key}: the thread's
+     * Each stream thread's partitions of {@code source} (of its active tasks), by {@code key}: the thread's
      * name, or its consumer's client id. Threads without any are left out.
      */
     private static Map<String, Set<TopicPartition>> owned(
@@ -394,7 +394,7 @@ public final class RowMain {
     }
 
     /**
-     * Whether some stream thread has fetched all of its results partitions: its consumer's {@code
+     * Whether some stream thread has fetched all of its partitions of {@code source}: its consumer's {@code
      * records-lag} is 0 on each. The metrics are looked up once ({@code lags}, by client id and
      * partition) and then only read: the harness looks every 5 ms, on the subject's cores.
      */
