@@ -4,7 +4,7 @@
 # and doing nothing. One embedded broker (in the orchestrator JVM, which also pre-loads the
 # topics); each row in a fresh JVM of its own, after warm-up passes until its JIT settles, and row
 # (w), the worker's no-op throughput, in the same run. Kafka Streams rows are measured while all
-# their stream threads process (RowMain.whileAllThreadsProcess). Prints a markdown table and
+# their stream threads process (StreamsWindow). Prints a markdown table and
 # writes it to bench/rollups/target/rollups-bench.md.
 #   bench/rollups/run.sh [key=value ...]   e.g. tasks=2000000 rounds=1 streams.num.stream.threads=4
 set -euo pipefail

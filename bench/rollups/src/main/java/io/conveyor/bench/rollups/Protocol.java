@@ -29,6 +29,11 @@ final class Protocol {
         System.out.flush();
     }
 
+    /** Marks the start or end of a pass's measured window, for the orchestrator's CPU readings. */
+    static void mark(String mark, String pass) {
+        emit(Map.of("mark", mark, "pass", pass));
+    }
+
     static Map<String, String> parse(String line) {
         return parseArgs(line.substring(PREFIX.length()).trim().split("\\s+"));
     }
