@@ -38,9 +38,18 @@ final class Publisher {
     CompletableFuture<Void> retry(Task task, Instant notBefore, ConsumerRecord<byte[], byte[]> origin) {
         ProducerRecord<byte[], byte[]> record =
                 new ProducerRecord<>(topics.retry(), null, origin.key(), codec.encode(task));
-        RecordHeaders.put(record.headers(), RecordHeaders.NOT_BEFORE, notBefore.toEpochMilli());
+        RecordHeaders.put(record.headers(), RecordHeaders.NOT_BEFORE, notBeforeMillis(notBefore));
         copyOrigin(origin, record.headers());
         return send(record);
+    }
+
+    /**
+     * {@code notBefore} in the header's epoch milliseconds, rounded up: truncated, a task due at
+     * {@code .442907548} could start at {@code .442717}, before its {@code runAt}.
+     */
+    static long notBeforeMillis(Instant notBefore) {
+        long millis = notBefore.toEpochMilli();
+        return notBefore.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 
     /** Dead-letters a record as it was read (raw bytes), with the reason in headers. */
