@@ -50,6 +50,10 @@ public final class BenchMain {
             "c", "(c) raw KafkaConsumer, reads and does nothing",
             "s",
                     "(s) Kafka Streams floor: no-op topology, the rollups' settings (exactly-once, 100 ms commits, a stream thread per core)",
+            "m",
+                    "(m) Kafka Streams' cheapest persistent table: the latest record per task id as its bytes (source KTable, RocksDB, changelog, record cache), nothing read or merged",
+            "d", "(d) Kafka Streams reading each result as the rollups do (key and JSON value), nothing more",
+            "k", "(k) the rollups' status table alone (reading results included), no windows",
             "r", "(r) rollups: status table + windows, exactly-once",
             "t", "(t) rollups with the settings on trial",
             "a", "(a) the rollups' arrivals alone, over pre-loaded tasks: tasks, not records",
@@ -158,7 +162,8 @@ public final class BenchMain {
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
                 for (String row : options.get("rows").split(",")) {
                     if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException("unknown row '" + row + "'; known: c, s, r, t, a, w");
+                        throw new IllegalArgumentException(
+                                "unknown row '" + row + "'; known: c, s, m, d, k, r, t, a, w");
                     }
                     log("round " + round + ": " + LABELS.get(row));
                     Run result = row.equals("w")
@@ -187,6 +192,9 @@ public final class BenchMain {
                         + switch (row) {
                             case "c" -> "raw";
                             case "s" -> "streams";
+                            case "m" -> "table-floor";
+                            case "d" -> "decode";
+                            case "k" -> "table";
                             case "a" -> "arrivals";
                             default -> "rollup";
                         },
@@ -334,7 +342,7 @@ public final class BenchMain {
                 Long.parseLong(options.get("workerWarmTasks")),
                 (passthrough.isEmpty()
                                 ? ""
-                                : " Settings (streams.X apply to rows s, r, t and a; rollup.X to r and t): "
+                                : " Settings (streams.X apply to rows s, m, d, k, r, t and a; rollup.X to r and t): "
                                         + passthrough + ".")
                         + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
@@ -351,6 +359,10 @@ public final class BenchMain {
                 target = "≥ 0.5 × (c)";
                 ratio = String.format("%.2f", r);
                 pass = r >= 0.5 ? "pass" : "FAIL";
+            } else if (List.of("m", "d", "k").contains(run.row()) && raw != null) {
+                // parts of (r), and the least any persistent table costs: how far each gets on its own
+                target = "vs (c)";
+                ratio = String.format("%.2f", run.perSecond() / raw.perSecond());
             } else if (run.row().equals("t") && median.containsKey("r")) {
                 target = "vs (r)";
                 ratio = String.format("%.2f", run.perSecond() / median.get("r").perSecond());

@@ -7,6 +7,7 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.ArrivalTopology;
 import io.conveyor.rollups.Rollups;
+import io.conveyor.rollups.StatusTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +33,17 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The entry point of a row's JVM, started by {@link BenchMain}: warm-up passes over the warm-up
  * topics until the JIT has settled ({@link #warmUp}), then the measured pass, of {@code mode=raw}
  * (a KafkaConsumer reading every record of the results topic and doing nothing), {@code
- * mode=streams} (Kafka Streams doing nothing), {@code mode=rollup} (the rollups from scratch, a
+ * mode=streams} (Kafka Streams doing nothing), {@code mode=table-floor} (Kafka Streams' cheapest persistent table), {@code mode=decode} (Kafka Streams reading each result as
+ * the rollups do, and no more), {@code mode=table} (the rollups' status table alone, {@link
+ * StatusTopology}), {@code mode=rollup} (the rollups from scratch, a
  * fresh application id, until the group has committed every record; measured while all their stream
  * threads process, {@link StreamsWindow}) or {@code mode=arrivals} (the rollups' arrivals alone,
  * over the task topic, measured the same way). Arguments {@code streams.X=Y} go to every Kafka
@@ -113,12 +118,24 @@ public final class RowMain {
                 case "raw" -> raw(pass, tps, records);
                 case "rollup" -> rollup(pass, topics, records);
                 case "streams" -> topologyPass("streams", pass, topics, floor(topics), topics.results(), records);
+                case "table-floor" ->
+                    topologyPass("table-floor", pass, topics, tableFloor(topics), topics.results(), records);
+                case "decode" -> topologyPass("decode", pass, topics, decodeOnly(topics), topics.results(), records);
+                case "table" ->
+                    topologyPass(
+                            "table",
+                            pass,
+                            topics,
+                            StatusTopology.build(topics, new TaskCodec()),
+                            topics.results(),
+                            records);
                 case "arrivals" ->
                     topologyPass(
                             "arrivals", pass, topics, ArrivalTopology.build(topics, new TaskCodec()), source, records);
                 default ->
                     throw new IllegalArgumentException(
-                            "mode must be raw, streams, rollup or arrivals, but was " + args);
+                            "mode must be raw, streams, table-floor, decode, table, rollup or arrivals, but was "
+                                    + args);
             };
             if (!pass.equals("run") || window.records() >= records / 2) {
                 break;
@@ -206,9 +223,35 @@ public final class RowMain {
     }
 
     /**
+     * The cheapest persistent table Kafka Streams has: the latest record per key of the results
+     * topic, as its bytes (a source KTable in a RocksDB store with Kafka Streams' record cache and a
+     * changelog; nothing read, nothing merged). Any status table that survives a restart under
+     * exactly-once costs at least this; the rollups' one also reads and merges each result.
+     */
+    private static Topology tableFloor(Topics topics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.table(
+                topics.results(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()),
+                Materialized.<byte[], byte[]>as(Stores.persistentKeyValueStore("bench-latest")));
+        return builder.build();
+    }
+
+    /**
+     * The floor plus reading each result as the rollups do ({@link TaskResultSerde}: the key as a
+     * string, the value from its JSON), and nothing more: what the rollups pay per record before
+     * their status table and windows.
+     */
+    private static Topology decodeOnly(Topics topics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        StatusTopology.results(builder, topics, new TaskCodec()).foreach((k, v) -> {});
+        return builder.build();
+    }
+
+    /**
      * A topology with the rollups' settings ({@link Rollups#properties}: exactly_once_v2, 100 ms
      * commits, a stream thread per core), until its group has committed every record of {@code
-     * source}: the floor, or the rollups' arrivals alone ({@link ArrivalTopology}: each task record
+     * source}: the floor, the cheapest table, the reading of results alone, the status table alone, or the rollups' arrivals alone ({@link ArrivalTopology}: each task record
      * becomes its task's {@code QUEUED} change on the results topic; the rest of the rollups never
      * reads the task topics, so this is what a running {@code conveyor rollup} does per task on top
      * of what row (r) measures).
