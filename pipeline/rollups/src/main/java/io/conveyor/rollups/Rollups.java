@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -163,6 +164,13 @@ public final class Rollups implements AutoCloseable {
         // the next commit. (The empty window that follows a type's last one waits for that
         // window's commit and a second more, whatever the interval: WindowProcessor.)
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // Bigger producer batches: a commit sends every view that changed to its changelog at once,
+        // and Kafka's default batch of 16 KiB held about 130 of them, each batch appended and
+        // indexed by the broker on its own. 512 KiB: 1.07 × the records/s of the default in the
+        // benchmark (bench/rollups, row t, every round ahead), a third less broker CPU per record.
+        // Batches still leave at every commit (flush), so nothing waits longer; the producer's
+        // memory stays within its buffer.memory (32 MiB by default).
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES);
         // (statestore.cache.max.bytes stays at its default: no store has a cache, since the status
         // table and the windows keep their changes in memory between commits, CommitHook)
         // A stream thread per core: each waits about a fifth of its time in its commits (for the
@@ -186,6 +194,9 @@ public final class Rollups implements AutoCloseable {
         }
         return props;
     }
+
+    /** The rollups' producer batch size unless configured otherwise ({@code kafka.streams.producer.batch.size}). */
+    static final int PRODUCER_BATCH_BYTES = 512 * 1024;
 
     /** One stream thread per core, but no more than the results topic has partitions. */
     static int defaultStreamThreads(ConveyorConfig config) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.conveyor.core.ConfigException;
 import io.conveyor.core.ConveyorConfig;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,11 @@ class RollupPropertiesTest {
                         Runtime.getRuntime().availableProcessors(), io.conveyor.core.Topics.DEFAULT_PARTITIONS));
         assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
         assertThat(props.get(StreamsConfig.APPLICATION_SERVER_CONFIG)).isEqualTo("localhost:8080");
+        assertThat(props.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG)))
+                .isEqualTo(512 * 1024);
+        // Kafka Streams hands the prefixed setting to its producers
+        assertThat(new StreamsConfig(props).getProducerConfigs("client").get(ProducerConfig.BATCH_SIZE_CONFIG))
+                .isEqualTo(512 * 1024);
     }
 
     @Test
@@ -43,10 +49,13 @@ class RollupPropertiesTest {
         ConveyorConfig config = ConveyorConfig.builder()
                 .set("kafka.streams.num.stream.threads", "1", "test")
                 .set("kafka.streams.commit.interval.ms", "1000", "test")
+                .set("kafka.streams.producer.batch.size", "16384", "test")
                 .build();
         Properties props = Rollups.properties(config, SELF);
         assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).hasToString("1");
         assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).hasToString("1000");
+        assertThat(props.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG)))
+                .hasToString("16384");
     }
 
     @Test
