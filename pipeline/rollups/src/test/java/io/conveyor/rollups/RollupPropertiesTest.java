@@ -16,7 +16,7 @@ class RollupPropertiesTest {
     private static final HostInfo SELF = new HostInfo("localhost", 8080);
 
     @Test
-    void exactlyOnceWithAStreamThreadPerCoreAndCommitsEvery100Ms() {
+    void exactlyOnceAStreamThreadPerCoreCommitsEvery100MsAndBigProducerBatches() {
         Properties props = Rollups.properties(ConveyorConfig.builder().build(), SELF);
         assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG))
