@@ -15,8 +15,9 @@ import org.apache.logging.log4j.core.config.Property;
  * logged one. Thread-safe.
  *
  * <p>{@link #inBlockingCalls()} keeps the warnings whose stack is inside a call that waits (a
- * Kafka {@code send}, a lock, a future, a sleep, socket I/O). The others show an event loop that was
- * computing when it ran out of time: on a shared 2-core machine under load, a thread can simply not
+ * Kafka {@code send}, a lock, a future, a sleep, socket I/O other than Netty's own read of a ready
+ * channel). The others show an event loop that was computing, or waiting for a core, when it ran
+ * out of time: on a shared 2-core machine under load, a thread can simply not
  * be scheduled for 10 ms. Set {@code -Dconveyor.test.strictBlockedThreads=true} to count those too.
  */
 final class BlockedThreadLog implements AutoCloseable {
@@ -51,7 +52,7 @@ final class BlockedThreadLog implements AutoCloseable {
                     Throwable stack = event.getThrown();
                     if (stack != null && !inNettysOwnRead(stack.getStackTrace())) {
                         for (StackTraceElement frame : stack.getStackTrace()) {
-                            String name = frame.getClassName() + "." + frame.getMethodName();
+                            String name = name(frame);
                             if (BLOCKING_FRAMES.stream().anyMatch(name::startsWith)) {
                                 blocking.add(message + " in " + name);
                                 return;
@@ -75,7 +76,7 @@ final class BlockedThreadLog implements AutoCloseable {
      */
     private static boolean inNettysOwnRead(StackTraceElement[] stack) {
         for (StackTraceElement frame : stack) {
-            String name = frame.getClassName() + "." + frame.getMethodName();
+            String name = name(frame);
             if (name.equals(NETTY_CHANNEL_READ)) {
                 return true;
             }
@@ -84,6 +85,10 @@ final class BlockedThreadLog implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static String name(StackTraceElement frame) {
+        return frame.getClassName() + "." + frame.getMethodName();
     }
 
     /** Every warning. */
