@@ -46,18 +46,27 @@ public final class BenchMain {
             Map.entry("groupInitialRebalanceDelayMs", "3000"),
             Map.entry("out", "bench/rollups/target/rollups-bench.md"));
 
-    private static final Map<String, String> LABELS = Map.of(
-            "c", "(c) raw KafkaConsumer, reads and does nothing",
-            "s",
-                    "(s) Kafka Streams floor: no-op topology, the rollups' settings (exactly-once, 100 ms commits, a stream thread per core)",
-            "m",
-                    "(m) Kafka Streams' default persistent table, for comparison: the latest record per task id as its bytes (source KTable, RocksDB, changelog, record cache), nothing read or merged",
-            "d", "(d) Kafka Streams reading each result as the rollups do (key and JSON value), nothing more",
-            "k", "(k) the rollups' status table alone (reading results included), no windows",
-            "r", "(r) rollups: status table + windows, exactly-once",
-            "t", "(t) rollups with the settings on trial",
-            "a", "(a) the rollups' arrivals alone, over pre-loaded tasks: tasks, not records",
-            "w", "(w) Conveyor worker, no-op handler (the worker benchmark's row b): tasks, not records");
+    private static final Map<String, String> LABELS = Map.ofEntries(
+            Map.entry("c", "(c) raw KafkaConsumer, reads and does nothing"),
+            Map.entry(
+                    "s",
+                    "(s) Kafka Streams floor: no-op topology, the rollups' settings (exactly-once, 100 ms commits, a stream thread per core)"),
+            Map.entry(
+                    "m",
+                    "(m) Kafka Streams' default persistent table, for comparison: the latest record per task id as its bytes (source KTable, RocksDB, changelog, record cache), nothing read or merged"),
+            Map.entry(
+                    "d", "(d) Kafka Streams reading each result as the rollups do (key and JSON value), nothing more"),
+            Map.entry("k", "(k) the rollups' status table alone (reading results included), no windows"),
+            Map.entry(
+                    "n",
+                    "(n) the status table alone without its changelog (RocksDB only; a restart would lose it): not a choice, a measure of the changelog"),
+            Map.entry(
+                    "i",
+                    "(i) the status table alone in memory, no changelog (nothing survives a restart): not a choice, the table's own work"),
+            Map.entry("r", "(r) rollups: status table + windows, exactly-once"),
+            Map.entry("t", "(t) rollups with the settings on trial"),
+            Map.entry("a", "(a) the rollups' arrivals alone, over pre-loaded tasks: tasks, not records"),
+            Map.entry("w", "(w) Conveyor worker, no-op handler (the worker benchmark's row b): tasks, not records"));
 
     /**
      * The topics prefix of row (a)'s tasks (the worker benchmark's no-op tasks, as the API writes
@@ -195,6 +204,8 @@ public final class BenchMain {
                             case "m" -> "dsl-table";
                             case "d" -> "decode";
                             case "k" -> "table";
+                            case "n" -> "table-unlogged";
+                            case "i" -> "table-memory";
                             case "a" -> "arrivals";
                             default -> "rollup";
                         },
@@ -342,7 +353,7 @@ public final class BenchMain {
                 Long.parseLong(options.get("workerWarmTasks")),
                 (passthrough.isEmpty()
                                 ? ""
-                                : " Settings (streams.X apply to rows s, m, d, k, r, t and a; rollup.X to r and t): "
+                                : " Settings (streams.X apply to rows s, m, d, k, n, i, r, t and a; rollup.X to r and t): "
                                         + passthrough + ".")
                         + (runs.containsKey("t") ? " Row (t)'s settings on trial: " + trial + "." : "")));
         t.append("| row | records | seconds | records/s | tasks/s | records/s, whole pass | CPU s per 1k records |"
@@ -359,7 +370,7 @@ public final class BenchMain {
                 target = "≥ 0.5 × (c)";
                 ratio = String.format("%.2f", r);
                 pass = r >= 0.5 ? "pass" : "FAIL";
-            } else if (List.of("m", "d", "k").contains(run.row()) && raw != null) {
+            } else if (List.of("m", "d", "k", "n", "i").contains(run.row()) && raw != null) {
                 // parts of (r), and a plain DSL table for comparison: how far each gets on its own
                 target = "vs (c)";
                 ratio = String.format("%.2f", run.perSecond() / raw.perSecond());

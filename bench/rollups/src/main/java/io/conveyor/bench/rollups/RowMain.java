@@ -8,6 +8,9 @@ import io.conveyor.core.Topics;
 import io.conveyor.rollups.ArrivalTopology;
 import io.conveyor.rollups.Rollups;
 import io.conveyor.rollups.StatusTopology;
+import io.conveyor.rollups.internal.CommitHook;
+import io.conveyor.rollups.internal.StatusTableProcessor;
+import io.conveyor.rollups.internal.StatusViewSerde;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -130,12 +134,29 @@ public final class RowMain {
                             StatusTopology.build(topics, new TaskCodec()),
                             topics.results(),
                             records);
+                case "table-unlogged" ->
+                    topologyPass(
+                            "table-unlogged",
+                            pass,
+                            topics,
+                            statusTable(topics, Stores.persistentTimestampedKeyValueStore(StatusTopology.STATUS_STORE)),
+                            topics.results(),
+                            records);
+                case "table-memory" ->
+                    topologyPass(
+                            "table-memory",
+                            pass,
+                            topics,
+                            statusTable(topics, Stores.inMemoryKeyValueStore(StatusTopology.STATUS_STORE)),
+                            topics.results(),
+                            records);
                 case "arrivals" ->
                     topologyPass(
                             "arrivals", pass, topics, ArrivalTopology.build(topics, new TaskCodec()), source, records);
                 default ->
                     throw new IllegalArgumentException(
-                            "mode must be raw, streams, dsl-table, decode, table, rollup or arrivals, but was " + args);
+                            "mode must be raw, streams, dsl-table, decode, table, table-unlogged, table-memory, rollup or"
+                                    + " arrivals, but was " + args);
             };
             if (!pass.equals("run") || window.records() >= records / 2) {
                 break;
@@ -235,6 +256,28 @@ public final class RowMain {
                 topics.results(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()),
                 Materialized.<byte[], byte[]>as(Stores.persistentKeyValueStore("bench-latest")));
+        return builder.build();
+    }
+
+    /**
+     * The rollups' status table alone ({@link StatusTableProcessor}, as {@link StatusTopology#addTo}
+     * runs it) over a store from {@code supplier} without a changelog: a restart would lose the table,
+     * so neither is a choice for the product. With the rollups' RocksDB store, it shows what the
+     * changelog costs (against (k)); with an in-memory store, what the table's own work costs.
+     */
+    private static Topology statusTable(Topics topics, KeyValueBytesStoreSupplier supplier) {
+        TaskCodec codec = new TaskCodec();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(
+                Stores.timestampedKeyValueStoreBuilder(supplier, Serdes.String(), StatusViewSerde.create(codec))
+                        .withLoggingDisabled());
+        builder.addStateStore(CommitHook.builder("bench-status-commit"));
+        StatusTopology.results(builder, topics, codec)
+                .process(
+                        () -> new StatusTableProcessor(
+                                StatusTopology.STATUS_STORE, "bench-status-commit", StatusTopology.DEFAULT_RETENTION),
+                        StatusTopology.STATUS_STORE,
+                        "bench-status-commit");
         return builder.build();
     }
 
