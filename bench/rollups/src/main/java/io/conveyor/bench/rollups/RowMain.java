@@ -48,7 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  * mode=streams} (Kafka Streams doing nothing), {@code mode=dsl-table} (Kafka Streams' default
  * persistent table, for comparison), {@code mode=decode} (Kafka Streams reading each result as the
  * rollups do, and no more), {@code mode=table} (the rollups' status table alone, {@link
- * StatusTopology}), {@code mode=rollup} (the rollups from scratch, a fresh application id, until the
+ * StatusTopology}), {@code mode=table-unlogged} and {@code mode=table-memory} (that table without
+ * its changelog, on RocksDB or in memory: {@link #statusTable}), {@code mode=rollup} (the rollups from scratch, a fresh application id, until the
  * group has committed every record; measured while all their stream threads process, {@link
  * StreamsWindow}) or {@code mode=arrivals} (the rollups' arrivals alone, over the task topic,
  * measured the same way). Arguments {@code streams.X=Y} go to every Kafka
