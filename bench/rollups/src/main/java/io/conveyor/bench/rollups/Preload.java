@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * queue waits of 1–50 ms and run times of 1–200 ms, tasks submitted at 50,000 per second ending
  * now; the record timestamp is the change's time. The records go out in the order of their times,
  * as the topic of a running pipeline holds them: other tasks' changes come between a task's own,
- * so its changes do not all land in one commit of the rollups (written task by task, they did,
+ * so its changes need not all land in one commit of the rollups (written task by task, they did,
  * which spared the status table most of its store reads and writes). Runs in the orchestrator. One
  * thread.
  */
