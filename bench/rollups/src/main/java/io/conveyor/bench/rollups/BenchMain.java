@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The rollup benchmark (bench/rollups/run.sh). This JVM runs the embedded broker and pre-loads the
@@ -147,6 +148,13 @@ public final class BenchMain {
     private void run() throws Exception {
         int partitions = Integer.parseInt(options.get("partitions"));
         long tasks = Long.parseLong(options.get("tasks"));
+        List<String> rows = List.of(options.get("rows").split(","));
+        for (String row : rows) { // before the broker starts and the pre-load, not rows into the run
+            if (!LABELS.containsKey(row)) {
+                throw new IllegalArgumentException("unknown row '" + row + "' in rows=" + options.get("rows")
+                        + "; known: " + new TreeSet<>(LABELS.keySet()));
+            }
+        }
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         long records;
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.builder()
@@ -158,7 +166,7 @@ public final class BenchMain {
             long t = System.nanoTime();
             preload.load("bench-warm", Long.parseLong(options.get("warmTasks")));
             records = preload.load("bench-run", tasks);
-            boolean arrivals = List.of(options.get("rows").split(",")).contains("a");
+            boolean arrivals = rows.contains("a");
             if (arrivals) {
                 try (Preloader tasksOnly = new Preloader(broker.bootstrapServers(), partitions)) {
                     tasksOnly.load(ARRIVALS + "-warm", Workload.NOOP, Long.parseLong(options.get("warmTasks")));
@@ -169,11 +177,7 @@ public final class BenchMain {
                     "pre-loaded %,d results of %,d tasks%s in %.1f s",
                     records, tasks, arrivals ? ", and the tasks of row (a)" : "", (System.nanoTime() - t) / 1e9));
             for (int round = 1; round <= Integer.parseInt(options.get("rounds")); round++) {
-                for (String row : options.get("rows").split(",")) {
-                    if (!LABELS.containsKey(row)) {
-                        throw new IllegalArgumentException(
-                                "unknown row '" + row + "'; known: c, s, m, d, k, r, t, a, w");
-                    }
+                for (String row : rows) {
                     log("round " + round + ": " + LABELS.get(row));
                     Run result = row.equals("w")
                             ? worker(round, broker.bootstrapServers(), partitions)

@@ -49,11 +49,11 @@ import org.apache.kafka.streams.state.Stores;
  * persistent table, for comparison), {@code mode=decode} (Kafka Streams reading each result as the
  * rollups do, and no more), {@code mode=table} (the rollups' status table alone, {@link
  * StatusTopology}), {@code mode=table-unlogged} and {@code mode=table-memory} (that table without
- * its changelog, on RocksDB or in memory: {@link #statusTable}), {@code mode=rollup} (the rollups from scratch, a fresh application id, until the
- * group has committed every record; measured while all their stream threads process, {@link
- * StreamsWindow}) or {@code mode=arrivals} (the rollups' arrivals alone, over the task topic,
- * measured the same way). Arguments {@code streams.X=Y} go to every Kafka
- * Streams mode as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
+ * its changelog, on RocksDB or in memory: {@link #statusTable}), {@code mode=rollup} (the rollups
+ * from scratch, a fresh application id, until the group has committed every record; measured while
+ * all their stream threads process, {@link StreamsWindow}) or {@code mode=arrivals} (the rollups'
+ * arrivals alone, over the task topic, measured the same way). Arguments {@code streams.X=Y} go to
+ * every Kafka Streams mode as {@code kafka.streams.X}. Figures go to stdout as {@link Protocol} lines.
  */
 public final class RowMain {
     private final Map<String, String> args;
@@ -120,44 +120,11 @@ public final class RowMain {
                 .sum();
         Window window;
         for (int attempt = 1; ; attempt++) {
-            window = switch (args.get("mode")) {
+            String mode = args.get("mode");
+            window = switch (mode) {
                 case "raw" -> raw(pass, tps, records);
                 case "rollup" -> rollup(pass, topics, records);
-                case "streams" -> topologyPass("streams", pass, topics, floor(topics), topics.results(), records);
-                case "dsl-table" ->
-                    topologyPass("dsl-table", pass, topics, dslTable(topics), topics.results(), records);
-                case "decode" -> topologyPass("decode", pass, topics, decodeOnly(topics), topics.results(), records);
-                case "table" ->
-                    topologyPass(
-                            "table",
-                            pass,
-                            topics,
-                            StatusTopology.build(topics, new TaskCodec()),
-                            topics.results(),
-                            records);
-                case "table-unlogged" ->
-                    topologyPass(
-                            "table-unlogged",
-                            pass,
-                            topics,
-                            statusTable(topics, Stores.persistentTimestampedKeyValueStore(StatusTopology.STATUS_STORE)),
-                            topics.results(),
-                            records);
-                case "table-memory" ->
-                    topologyPass(
-                            "table-memory",
-                            pass,
-                            topics,
-                            statusTable(topics, Stores.inMemoryKeyValueStore(StatusTopology.STATUS_STORE)),
-                            topics.results(),
-                            records);
-                case "arrivals" ->
-                    topologyPass(
-                            "arrivals", pass, topics, ArrivalTopology.build(topics, new TaskCodec()), source, records);
-                default ->
-                    throw new IllegalArgumentException(
-                            "mode must be raw, streams, dsl-table, decode, table, table-unlogged, table-memory, rollup or"
-                                    + " arrivals, but was " + args);
+                default -> topologyPass(mode, pass, topics, topology(mode, topics), source, records);
             };
             if (!pass.equals("run") || window.records() >= records / 2) {
                 break;
@@ -230,6 +197,23 @@ public final class RowMain {
                         .measure(pass, applicationId, records);
             }
         });
+    }
+
+    /** The topology of a Kafka Streams mode other than {@code rollup}, built afresh for each pass. */
+    private static Topology topology(String mode, Topics topics) {
+        return switch (mode) {
+            case "streams" -> floor(topics);
+            case "dsl-table" -> dslTable(topics);
+            case "decode" -> decodeOnly(topics);
+            case "table" -> StatusTopology.build(topics, new TaskCodec());
+            case "table-unlogged" ->
+                statusTable(topics, Stores.persistentTimestampedKeyValueStore(StatusTopology.STATUS_STORE));
+            case "table-memory" -> statusTable(topics, Stores.inMemoryKeyValueStore(StatusTopology.STATUS_STORE));
+            case "arrivals" -> ArrivalTopology.build(topics, new TaskCodec());
+            default ->
+                throw new IllegalArgumentException("mode must be raw, rollup, streams, dsl-table, decode, table,"
+                        + " table-unlogged, table-memory or arrivals, but was " + mode);
+        };
     }
 
     /**
