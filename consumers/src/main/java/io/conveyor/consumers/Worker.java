@@ -12,8 +12,8 @@ import org.apache.kafka.common.TopicPartition;
  * bounded memory.
  *
  * <p>Threads: one platform thread {@code conveyor-poll-N} owns the KafkaConsumer (polling,
- * pausing, committing); in share mode {@code conveyor-share-N} owns the share consumer of the task
- * topics and the poll thread reads only the retry topic; {@code conveyor-control-N} reads
+ * pausing, committing); in share mode {@code conveyor-share-N-<priority>} owns the share consumer
+ * of one task topic and the poll thread reads only the retry topic; {@code conveyor-control-N} reads
  * cancellations; each attempt runs on a virtual thread {@code conveyor-worker-M}; timeouts fire on
  * {@code conveyor-timeouts-N}. The methods of this interface may be called from any thread.
  */

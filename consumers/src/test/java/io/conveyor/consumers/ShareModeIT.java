@@ -74,7 +74,7 @@ class ShareModeIT {
                                                 .topicPartitions()
                                                 .isEmpty())
                                         .count()
-                                == 6);
+                                == 6 * 3); // a member per task topic on each worker
             }
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 300; i++) {

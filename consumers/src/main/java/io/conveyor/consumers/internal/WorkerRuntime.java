@@ -2,6 +2,7 @@ package io.conveyor.consumers.internal;
 
 import io.conveyor.consumers.HandlerRegistry;
 import io.conveyor.consumers.Worker;
+import io.conveyor.core.ConsumerMembership;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Meters;
@@ -17,22 +18,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -42,9 +37,10 @@ import org.slf4j.LoggerFactory;
 public final class WorkerRuntime implements Worker {
     private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final int MAX_POLL_RECORDS = 500;
+    static final int MAX_POLL_RECORDS = 500;
     private static final int FETCH_MAX_WAIT_MS = 25;
     private static final int MAX_PARTITION_FETCH_BYTES = 256 * 1024;
+    private static final String RANGE_ASSIGNOR = "range";
 
     private final String id;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -53,8 +49,7 @@ public final class WorkerRuntime implements Worker {
     private final ControlListener control;
     private final Thread pollThread;
     private final Thread controlThread;
-    private final SharePollLoop shareLoop;
-    private final Thread shareThread;
+    private final ShareLoops shareLoops;
     private final ScheduledExecutorService timeouts;
     private final List<KafkaClientMetrics> clientMetrics;
     private final int capacity;
@@ -112,14 +107,13 @@ public final class WorkerRuntime implements Worker {
         KafkaConsumer<byte[], byte[]> controlConsumer = new KafkaConsumer<>(controlProperties(config, index));
         this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations);
         this.controlThread = new Thread(control, "conveyor-control-" + index);
-        KafkaShareConsumer<byte[], byte[]> shareConsumer =
-                shareMode ? new KafkaShareConsumer<>(shareProperties(config, group, index)) : null;
+        this.shareLoops = shareMode ? new ShareLoops(config, group, index, intake) : null;
         List<KafkaClientMetrics> bound = new ArrayList<>(List.of(
                 new KafkaClientMetrics(consumer),
                 new KafkaClientMetrics(controlConsumer),
                 new KafkaClientMetrics(producer)));
-        if (shareConsumer != null) {
-            bound.add(ShareConsumerMetrics.of(shareConsumer));
+        if (shareLoops != null) {
+            bound.addAll(shareLoops.clientMetrics());
         }
         this.clientMetrics = List.copyOf(bound);
         clientMetrics.forEach(m -> m.bindTo(registry));
@@ -131,64 +125,14 @@ public final class WorkerRuntime implements Worker {
                 Meters.WORKER_PAUSED_PARTITIONS,
                 w -> w.pausedPartitions().size());
         this.pollThread = new Thread(loop, "conveyor-poll-" + index);
-        if (shareConsumer != null) {
-            enableEarliestReset(config, group);
-            this.shareLoop = new SharePollLoop(
-                    shareConsumer,
-                    config.topics().taskTopics(),
-                    intake,
-                    Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS)));
-            this.shareThread = new Thread(shareLoop, "conveyor-share-" + index);
-        } else {
-            this.shareLoop = null;
-            this.shareThread = null;
-        }
-    }
-
-    /** A new share group starts at the latest offset; tasks written before it started must run too. */
-    private static void enableEarliestReset(ConveyorConfig config, String group) {
-        try (Admin admin = Admin.create(config.kafkaProperties(KafkaClientKind.ADMIN))) {
-            ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
-            admin.incrementalAlterConfigs(Map.of(
-                            resource,
-                            List.of(new AlterConfigOp(
-                                    new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
-                    .all()
-                    .get(15, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while configuring share group " + group, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(
-                    "could not configure share group " + group + " (share.auto.offset.reset=earliest): "
-                            + e.getMessage() + "; share groups need Kafka 4.2 or newer",
-                    e);
-        }
-    }
-
-    private static Map<String, Object> shareProperties(ConveyorConfig config, String group, int index) {
-        Map<String, Object> props = new HashMap<>(config.kafkaProperties(KafkaClientKind.CONSUMER));
-        props.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-share-" + index);
-        props.put(
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                Math.min(MAX_POLL_RECORDS, config.get(ConveyorConfig.WORKER_CONCURRENCY)));
-        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        // acquire no more than one batch of work, so that other workers get the rest
-        props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        return props;
     }
 
     public static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
         WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock);
         worker.controlThread.start();
         worker.pollThread.start();
-        if (worker.shareThread != null) {
-            worker.shareThread.start();
+        if (worker.shareLoops != null) {
+            worker.shareLoops.start();
         }
         log.info("Worker {} started with handlers {}", worker.id, handlers.types());
         return worker;
@@ -221,7 +165,17 @@ public final class WorkerRuntime implements Worker {
         // bound: at Kafka's default of 1 MiB a partition they were most of an overloaded worker's
         // heap. A quarter of that still keeps the run slots fed. Overridable likewise.
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
-        props.putAll(config.kafkaProperties(io.conveyor.core.KafkaClientKind.CONSUMER));
+        props.putAll(config.consumerProperties(ConsumerMembership.CONSUMER_GROUP));
+        if (GroupProtocol.CONSUMER
+                        .name()
+                        .equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))
+                && !props.containsKey(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG)) {
+            // The brokers' default assignor (uniform) balances the count of partitions over all the
+            // topics a member reads, so one worker could own every partition of the one priority
+            // that has work while another owned only idle ones. Range spreads each topic's
+            // partitions over all members. (The classic protocol's default, RangeAssignor, does too.)
+            props.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, RANGE_ASSIGNOR);
+        }
         // correctness depends on these; they are not overridable
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -230,8 +184,8 @@ public final class WorkerRuntime implements Worker {
     }
 
     private static Map<String, Object> controlProperties(ConveyorConfig config, int index) {
-        Map<String, Object> props = new HashMap<>(config.kafkaProperties(KafkaClientKind.CONSUMER));
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, not subscribed: every worker reads all
+        // assigned, not subscribed: every worker reads every cancellation
+        Map<String, Object> props = config.consumerProperties(ConsumerMembership.NONE);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-worker-control-" + index);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -258,7 +212,7 @@ public final class WorkerRuntime implements Worker {
 
     @Override
     public int queueDepth() {
-        return loop.queueDepth() + (shareLoop == null ? 0 : shareLoop.queueDepth());
+        return loop.queueDepth() + (shareLoops == null ? 0 : shareLoops.queueDepth());
     }
 
     @Override
@@ -273,14 +227,14 @@ public final class WorkerRuntime implements Worker {
 
     @Override
     public void close() {
-        if (shareLoop != null) {
-            shareLoop.stop();
+        if (shareLoops != null) {
+            shareLoops.stop();
         }
         loop.stop();
         control.stop();
         try {
-            if (shareThread != null) {
-                shareThread.join();
+            if (shareLoops != null) {
+                shareLoops.join();
             }
             pollThread.join();
             controlThread.join(5_000);

@@ -355,8 +355,17 @@ public final class ConveyorConfig {
     }
 
     /**
+     * Settings of the consumer-group protocol (KIP-848) that Kafka Streams refuses or reads with
+     * other values: given for every client ({@code kafka.X}), they reach only consumers.
+     */
+    private static final java.util.Set<String> CONSUMER_GROUP_PROTOCOL_KEYS =
+            java.util.Set.of("group.protocol", "group.remote.assignor");
+
+    /**
      * Raw Kafka settings for one kind of client: {@code kafka.X} for every client, overridden by
-     * {@code kafka.<kind>.X}. Includes {@code bootstrap.servers}.
+     * {@code kafka.<kind>.X}. Includes {@code bootstrap.servers}. The settings of the consumer-group
+     * protocol ({@code group.protocol}, {@code group.remote.assignor}) given as {@code kafka.X} reach
+     * consumers only.
      */
     public Map<String, Object> kafkaProperties(KafkaClientKind kind) {
         Map<String, Object> props = new HashMap<>();
@@ -372,12 +381,24 @@ public final class ConveyorConfig {
                     }
                 }
             }
-            if (!forSomeKind) {
-                props.put(key.substring(KAFKA_PREFIX.length()), e.getValue());
+            String name = key.substring(KAFKA_PREFIX.length());
+            if (!forSomeKind && (kind == KafkaClientKind.CONSUMER || !CONSUMER_GROUP_PROTOCOL_KEYS.contains(name))) {
+                props.put(name, e.getValue());
             }
         }
         props.put("bootstrap.servers", bootstrapServers());
         props.putAll(specific);
+        return props;
+    }
+
+    /**
+     * Raw settings for a consumer that takes part in groups as {@code membership} says: {@link
+     * #kafkaProperties(KafkaClientKind) kafkaProperties(CONSUMER)} without the settings that do not
+     * apply to such a consumer ({@link ConsumerMembership#settingsNotApplied()}).
+     */
+    public Map<String, Object> consumerProperties(ConsumerMembership membership) {
+        Map<String, Object> props = kafkaProperties(KafkaClientKind.CONSUMER);
+        props.keySet().removeAll(membership.settingsNotApplied());
         return props;
     }
 

@@ -1,5 +1,6 @@
 package io.conveyor.rollups.internal;
 
+import io.conveyor.core.ConsumerMembership;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Topics;
@@ -59,11 +60,10 @@ public final class RollupReader implements AutoCloseable {
         this.topics = config.topics();
         this.windows = windows;
         this.backlog = backlog;
-        Map<String, Object> props = config.kafkaProperties(KafkaClientKind.CONSUMER);
+        Map<String, Object> props = config.consumerProperties(ConsumerMembership.NONE);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "conveyor-rollup-reader");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.admin = Admin.create(config.kafkaProperties(KafkaClientKind.ADMIN));
         List<Duration> sizes = config.get(ConveyorConfig.ROLLUP_WINDOWS);
