@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
 @Command(
         name = "conveyor",
         mixinStandardHelpOptions = true,
+        // every command takes --help and --version, not only the top one
+        scope = CommandLine.ScopeType.INHERIT,
         version = "Conveyor 0.1.0",
         description = "A durable task pipeline on Apache Kafka.",
         subcommands = {

@@ -38,6 +38,14 @@ class MainTest {
         assertThat(err.toString()).contains("Unmatched argument").contains("Did you mean: conveyor run?");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"run", "api", "worker", "rollup", "topics"})
+    void everyCommandHasHelp(String command) {
+        assertThat(run(command, "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: conveyor " + command, "--bootstrap", "--set", "--help");
+        assertThat(err.toString()).isEmpty();
+    }
+
     @Test
     void helpListsTheRoles() {
         assertThat(run("--help")).isZero();
