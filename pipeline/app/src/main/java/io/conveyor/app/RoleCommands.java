@@ -93,6 +93,7 @@ final class RoleCommands {
 
         @Override
         ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+            Roles.requireStreamsReplication(admin, config);
             Rollups rollups = Roles.rollups(node, config, registry);
             List<HealthCheck> checks = List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups));
             return Roles.startRollups(

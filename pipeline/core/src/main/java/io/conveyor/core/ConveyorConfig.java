@@ -80,19 +80,16 @@ public final class ConveyorConfig {
             1);
     public static final Setting<Short> TOPICS_REPLICATION = new Setting<>(
             "topics.replication",
-            "Replication factor of the topics Conveyor creates; unset uses the broker default",
+            "Replication factor of the topics Conveyor and the rollups' Kafka Streams create; unset uses the broker"
+                    + " default",
             null,
-            text -> {
-                try {
-                    short value = Short.parseShort(text.trim());
-                    if (value < 1) {
-                        throw new IllegalArgumentException("must be >= 1");
-                    }
-                    return value;
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("must be a whole number >= 1");
-                }
-            });
+            text -> (short) positive(text, Short.MAX_VALUE));
+    public static final Setting<Integer> TOPICS_MIN_INSYNC_REPLICAS = new Setting<>(
+            "topics.min.insync.replicas",
+            "min.insync.replicas of the topics Conveyor and the rollups' Kafka Streams create (writes with acks=all"
+                    + " need this many replicas in sync); unset uses the broker default",
+            null,
+            text -> positive(text, Short.MAX_VALUE));
     public static final Setting<String> WORKER_ID = Setting.text(
             "worker.id", "Name of this worker in results and metrics; defaults to host and process id", null);
     public static final Setting<String> WORKER_GROUP =
@@ -220,6 +217,7 @@ public final class ConveyorConfig {
             TOPICS_PREFIX,
             TOPICS_PARTITIONS,
             TOPICS_REPLICATION,
+            TOPICS_MIN_INSYNC_REPLICAS,
             WORKER_ID,
             WORKER_GROUP,
             WORKER_CONCURRENCY,
@@ -244,6 +242,18 @@ public final class ConveyorConfig {
 
     private final Map<String, Object> values;
     private final Map<String, String> kafka;
+
+    private static int positive(String text, int max) {
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value < 1 || value > max) {
+                throw new IllegalArgumentException("must be a whole number from 1 to " + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number >= 1");
+        }
+    }
 
     /** An http(s) URL of a host with an optional port and no path, without the trailing slash. */
     private static String httpUrl(String text, boolean portRequired, boolean httpsAllowed) {
@@ -346,7 +356,11 @@ public final class ConveyorConfig {
     }
 
     public Topics topics() {
-        return new Topics(get(TOPICS_PREFIX), get(TOPICS_PARTITIONS), Optional.ofNullable(get(TOPICS_REPLICATION)));
+        return new Topics(
+                get(TOPICS_PREFIX),
+                get(TOPICS_PARTITIONS),
+                Optional.ofNullable(get(TOPICS_REPLICATION)),
+                Optional.ofNullable(get(TOPICS_MIN_INSYNC_REPLICAS)));
     }
 
     public String workerId() {
@@ -494,6 +508,15 @@ public final class ConveyorConfig {
                                 + WORKER_RETRY_BACKOFF_MS.key()
                                 + " "
                                 + backoff);
+            }
+            Short replication = (Short) values.get(TOPICS_REPLICATION.key());
+            Integer minInsync = (Integer) values.get(TOPICS_MIN_INSYNC_REPLICAS.key());
+            if (replication != null && minInsync != null && minInsync > replication) {
+                throw new ConfigException(
+                        TOPICS_MIN_INSYNC_REPLICAS.key(),
+                        TOPICS_MIN_INSYNC_REPLICAS.key() + " " + minInsync + " must not be above "
+                                + TOPICS_REPLICATION.key() + " " + replication
+                                + " (no write with acks=all could succeed)");
             }
             int low = (Integer) values.get(API_INFLIGHT_LOW.key());
             int high = (Integer) values.get(API_INFLIGHT_HIGH.key());

@@ -19,7 +19,7 @@ import java.util.Optional;
  *   <li>{@code <prefix>.rollups}: closed windows of per-type figures
  * </ul>
  *
- * <p>A value: equal when prefix, partitions and replication factor are.
+ * <p>A value: equal when prefix, partitions, replication factor and min ISR are.
  */
 public final class Topics {
 
@@ -31,6 +31,7 @@ public final class Topics {
     private final String prefix;
     private final int partitions;
     private final Optional<Short> replicationFactor;
+    private final Optional<Integer> minInsyncReplicas;
     // the names, built once: the worker asks for them for every record it reads and writes
     private final EnumMap<Priority, String> taskTopics = new EnumMap<>(Priority.class);
     private final Map<String, Priority> priorities = new HashMap<>();
@@ -41,6 +42,16 @@ public final class Topics {
     private final String rollups;
 
     public Topics(String prefix, int partitions, Optional<Short> replicationFactor) {
+        this(prefix, partitions, replicationFactor, Optional.empty());
+    }
+
+    /**
+     * @param replicationFactor of every topic, empty for the broker's default
+     * @param minInsyncReplicas {@code min.insync.replicas} of every topic, empty for the broker's
+     *     default
+     */
+    public Topics(
+            String prefix, int partitions, Optional<Short> replicationFactor, Optional<Integer> minInsyncReplicas) {
         if (prefix == null || !prefix.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException(
                     "topics.prefix must be letters, digits, '.', '_' or '-', but was '" + prefix + "'");
@@ -48,6 +59,7 @@ public final class Topics {
         this.prefix = prefix;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
+        this.minInsyncReplicas = minInsyncReplicas;
         for (Priority p : Priority.values()) {
             taskTopics.put(p, prefix + ".tasks." + p.wireName());
             priorities.put(taskTopics.get(p), p);
@@ -73,6 +85,11 @@ public final class Topics {
 
     public Optional<Short> replicationFactor() {
         return replicationFactor;
+    }
+
+    /** The {@code min.insync.replicas} every topic is created with; empty for the broker's default. */
+    public Optional<Integer> minInsyncReplicas() {
+        return minInsyncReplicas;
     }
 
     public String tasks(Priority priority) {
@@ -124,25 +141,31 @@ public final class Topics {
     }
 
     private TopicSpec spec(String name, Map<String, String> configs) {
-        return new TopicSpec(name, partitions, replicationFactor, configs);
+        Map<String, String> all = new HashMap<>(configs);
+        minInsyncReplicas.ifPresent(n -> all.put(MIN_INSYNC_REPLICAS, String.valueOf(n)));
+        return new TopicSpec(name, partitions, replicationFactor, all);
     }
+
+    /** The topic config that {@code topics.min.insync.replicas} sets. */
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Topics t
                 && prefix.equals(t.prefix)
                 && partitions == t.partitions
-                && replicationFactor.equals(t.replicationFactor);
+                && replicationFactor.equals(t.replicationFactor)
+                && minInsyncReplicas.equals(t.minInsyncReplicas);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(prefix, partitions, replicationFactor);
+        return Objects.hash(prefix, partitions, replicationFactor, minInsyncReplicas);
     }
 
     @Override
     public String toString() {
         return "Topics[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
-                + "]";
+                + ", minInsyncReplicas=" + minInsyncReplicas + "]";
     }
 }

@@ -8,6 +8,7 @@ import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatusLookup;
+import io.conveyor.core.Topics;
 import io.conveyor.rollups.internal.KeyRouter;
 import io.conveyor.rollups.internal.PeerClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -180,6 +181,12 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(config));
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Kafka Streams creates its changelogs and repartition topics itself, with the broker's
+        // default replication unless told: they get what every other Conveyor topic gets
+        config.topics().replicationFactor().ifPresent(n -> props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) n));
+        config.topics()
+                .minInsyncReplicas()
+                .ifPresent(n -> props.put(StreamsConfig.topicPrefix(Topics.MIN_INSYNC_REPLICAS), n));
         props.putAll(config.kafkaProperties(KafkaClientKind.STREAMS));
         String guarantee = String.valueOf(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
                 .trim();

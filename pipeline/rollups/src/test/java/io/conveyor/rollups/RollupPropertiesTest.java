@@ -45,6 +45,22 @@ class RollupPropertiesTest {
     }
 
     @Test
+    void kafkaStreamsTopicsGetTheReplicationOfEveryOtherTopic() {
+        ConveyorConfig config = ConveyorConfig.builder()
+                .set(ConveyorConfig.TOPICS_REPLICATION, 3)
+                .set(ConveyorConfig.TOPICS_MIN_INSYNC_REPLICAS, 2)
+                .build();
+        StreamsConfig streams = new StreamsConfig(Rollups.properties(config, SELF));
+        assertThat(streams.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
+        // what Kafka Streams puts in the configs of the internal topics it creates
+        assertThat(streams.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX)).containsEntry("min.insync.replicas", 2);
+
+        StreamsConfig unset = new StreamsConfig(Rollups.properties(ConveyorConfig.defaults(), SELF));
+        assertThat(unset.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(-1); // the broker's default
+        assertThat(unset.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX)).doesNotContainKey("min.insync.replicas");
+    }
+
+    @Test
     void usersMayChangeTheDefaults() {
         ConveyorConfig config = ConveyorConfig.builder()
                 .set("kafka.streams.num.stream.threads", "1", "test")

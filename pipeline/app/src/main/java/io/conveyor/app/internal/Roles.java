@@ -6,10 +6,12 @@ import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.HealthCheck;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.KafkaReadiness;
+import io.conveyor.core.ReplicationCheck;
 import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskStatusLookup;
 import io.conveyor.core.TopicProvisioner;
+import io.conveyor.core.TopicSpec;
 import io.conveyor.producers.ApiServer;
 import io.conveyor.rollups.RemoteStatusLookup;
 import io.conveyor.rollups.RollupStats;
@@ -19,9 +21,13 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.slf4j.Logger;
@@ -67,6 +73,42 @@ public final class Roles {
             }
             log.warn("Could not provision topics ({}); /health/ready stays down until they exist", e.getMessage());
         }
+        requireReplication(
+                admin,
+                config,
+                config.topics().all().stream().map(TopicSpec::name).toList());
+    }
+
+    /**
+     * Refuses to go on if a topic the rollups' Kafka Streams created (changelogs, repartition
+     * topics) is replicated less than the configuration asks.
+     */
+    public static void requireStreamsReplication(Admin admin, ConveyorConfig config) {
+        String prefix = config.get(ConveyorConfig.ROLLUP_APPLICATION_ID) + "-";
+        try {
+            Set<String> internal = check(admin, config)
+                    .existing(n -> n.startsWith(prefix) && (n.endsWith("-changelog") || n.endsWith("-repartition")));
+            requireReplication(admin, config, internal);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Could not list the rollups' internal topics to check their replication ({})", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void requireReplication(Admin admin, ConveyorConfig config, Collection<String> topics) {
+        try {
+            check(admin, config).require(topics, config.topics());
+        } catch (ExecutionException | TimeoutException e) {
+            // not reachable or not allowed to describe: readiness and the clients report that
+            log.warn("Could not check the replication of {} ({})", topics, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ReplicationCheck check(Admin admin, ConveyorConfig config) {
+        return new ReplicationCheck(admin, Duration.ofSeconds(15), config.bootstrapServers());
     }
 
     public static HealthCheck kafkaReadiness(Admin admin, ConveyorConfig config) {
@@ -144,6 +186,7 @@ public final class Roles {
     public static ApiServer all(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
         Admin admin = admin(node, config, registry);
         provision(admin, config, true);
+        requireStreamsReplication(admin, config);
         Rollups rollups = rollups(node, config, registry);
         worker(node, config, registry);
         return startRollups(
