@@ -41,6 +41,7 @@ public final class WorkerRuntime implements Worker {
     private static final int FETCH_MAX_WAIT_MS = 25;
     private static final int MAX_PARTITION_FETCH_BYTES = 256 * 1024;
     private static final String RANGE_ASSIGNOR = "range";
+    private static final int CLASSIC_SESSION_TIMEOUT_MS = 10_000;
 
     private final String id;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -53,6 +54,7 @@ public final class WorkerRuntime implements Worker {
     private final ScheduledExecutorService timeouts;
     private final List<KafkaClientMetrics> clientMetrics;
     private final int capacity;
+    private final Runnable recoveryNotice;
 
     private WorkerRuntime(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
         int index = INSTANCES.getAndIncrement();
@@ -63,8 +65,18 @@ public final class WorkerRuntime implements Worker {
         boolean shareMode = config.get(ConveyorConfig.WORKER_MODE).equals("share");
         String group = config.get(ConveyorConfig.WORKER_GROUP);
         // in share mode the share group reads the task topics and a consumer group only the retry topic
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                consumerProperties(config, shareMode ? group + ".retry" : group, index, maxPollRecords));
+        Map<String, Object> consumerProps =
+                consumerProperties(config, shareMode ? group + ".retry" : group, index, maxPollRecords);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps);
+        boolean classic = GroupProtocol.CLASSIC
+                .name()
+                .equalsIgnoreCase(String.valueOf(consumerProps.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)));
+        this.recoveryNotice = () -> RecoveryNotice.log(
+                config,
+                id,
+                group,
+                shareMode ? "share.session.timeout.ms" : classic ? null : "consumer.session.timeout.ms",
+                consumerProps.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "conveyor-timeouts-" + index);
             t.setDaemon(true);
@@ -135,6 +147,7 @@ public final class WorkerRuntime implements Worker {
             worker.shareLoops.start();
         }
         log.info("Worker {} started with handlers {}", worker.id, handlers.types());
+        worker.recoveryNotice.run();
         return worker;
     }
 
@@ -175,6 +188,14 @@ public final class WorkerRuntime implements Worker {
             // that has work while another owned only idle ones. Range spreads each topic's
             // partitions over all members. (The classic protocol's default, RangeAssignor, does too.)
             props.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, RANGE_ASSIGNOR);
+        }
+        if (GroupProtocol.CLASSIC
+                        .name()
+                        .equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))
+                && !props.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)) {
+            // in the classic protocol the member sets how long a dead worker keeps its partitions
+            // (Kafka's 45 s default); with the consumer protocol the brokers (or the group's config) do
+            props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, CLASSIC_SESSION_TIMEOUT_MS);
         }
         // correctness depends on these; they are not overridable
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -181,6 +182,10 @@ public final class Rollups implements AutoCloseable {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads(config));
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // An instance that dies without leaving keeps its tasks (status lookups, arrivals, windows of
+        // its partitions) until its session times out; Kafka's 45 s is that long a stall. The group
+        // runs the classic protocol, where the member sets it (heartbeats every 3 s by default).
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
         // Kafka Streams creates its changelogs and repartition topics itself, with the broker's
         // default replication unless told: they get what every other Conveyor topic gets
         config.topics().replicationFactor().ifPresent(n -> props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) n));
@@ -201,6 +206,9 @@ public final class Rollups implements AutoCloseable {
         }
         return props;
     }
+
+    /** The session timeout of the rollups' group members unless configured otherwise. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
 
     /** The rollups' producer batch size unless configured otherwise ({@code kafka.streams.producer.batch.size}). */
     static final int PRODUCER_BATCH_BYTES = 512 * 1024;

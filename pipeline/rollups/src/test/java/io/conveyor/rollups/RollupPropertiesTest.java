@@ -24,6 +24,9 @@ class RollupPropertiesTest {
                         Runtime.getRuntime().availableProcessors(), io.conveyor.core.Topics.DEFAULT_PARTITIONS));
         assertThat(props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(100);
         assertThat(props.get(StreamsConfig.APPLICATION_SERVER_CONFIG)).isEqualTo("localhost:8080");
+        // a dead instance's partitions move after 10 s, not Kafka's 45 s
+        assertThat(new StreamsConfig(props).getMainConsumerConfigs("g", "c", 0).get("session.timeout.ms"))
+                .isEqualTo(10_000);
         assertThat(props.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG)))
                 .isEqualTo(512 * 1024);
         // Kafka Streams hands the prefixed setting to its producers

@@ -40,6 +40,9 @@ public final class BrokerProperties {
             "log.dirs",
             "metadata.log.dir");
 
+    /** How long a consumer or share group member may go without a heartbeat before it is dropped. */
+    public static final String SESSION_TIMEOUT_MS = "6000";
+
     private BrokerProperties() {}
 
     /**
@@ -92,6 +95,15 @@ public final class BrokerProperties {
         p.put("group.consumer.min.heartbeat.interval.ms", "1000");
         p.put("group.share.heartbeat.interval.ms", "1000");
         p.put("group.share.min.heartbeat.interval.ms", "1000");
+        // A member that dies without leaving (SIGKILL, a lost machine) keeps its partitions until its
+        // session times out, and Kafka's 45 s (also the least it allows by default) is that long a
+        // stall of the dead worker's partitions. Six missed heartbeats of a second each is enough on
+        // one machine: a member paused longer is taken for dead (and its work runs again, at least
+        // once, elsewhere).
+        p.put("group.consumer.session.timeout.ms", SESSION_TIMEOUT_MS);
+        p.put("group.consumer.min.session.timeout.ms", SESSION_TIMEOUT_MS);
+        p.put("group.share.session.timeout.ms", SESSION_TIMEOUT_MS);
+        p.put("group.share.min.session.timeout.ms", SESSION_TIMEOUT_MS);
 
         // a small footprint inside someone else's JVM
         p.put("num.network.threads", "2");
