@@ -27,14 +27,19 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  *
  * <p>System property {@value #BROKER_PROPERTY} chooses the broker: {@code embedded} (default, an
- * {@link EmbeddedKafkaBroker} in this JVM) or {@code container} (a {@link ContainerKafkaBroker}
- * from the image in {@value #IMAGE_PROPERTY}, default {@value ContainerKafkaBroker#DEFAULT_IMAGE}).
+ * {@link EmbeddedKafkaBroker} in this JVM), {@code container} (a {@link ContainerKafkaBroker}
+ * from the image in {@value #IMAGE_PROPERTY}, default {@value ContainerKafkaBroker#DEFAULT_IMAGE})
+ * or {@code cluster} (a {@link ContainerKafkaCluster} of {@value #CLUSTER_NODES} nodes from that
+ * image).
  * Use a fresh topic and group per test ({@link KafkaBroker#uniqueName(String)}).
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
     /** System property that chooses the kind of broker: {@code embedded} or {@code container}. */
     public static final String BROKER_PROPERTY = "conveyor.test.broker";
+
+    /** Nodes of the cluster that {@code cluster} starts. */
+    public static final int CLUSTER_NODES = 3;
 
     /** System property naming the image of a container broker. */
     public static final String IMAGE_PROPERTY = "conveyor.kafka.image";
@@ -83,10 +88,15 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
             case "", "embedded" -> EmbeddedKafkaBroker.start();
             case "container" ->
                 ContainerKafkaBroker.start(System.getProperty(IMAGE_PROPERTY, ContainerKafkaBroker.DEFAULT_IMAGE));
+            case "cluster" ->
+                ContainerKafkaCluster.start(
+                        System.getProperty(IMAGE_PROPERTY, ContainerKafkaBroker.DEFAULT_IMAGE),
+                        CLUSTER_NODES,
+                        java.util.Map.of());
             default ->
                 throw new IllegalStateException("System property "
                         + BROKER_PROPERTY
-                        + " must be 'embedded' or 'container', but was '"
+                        + " must be 'embedded', 'container' or 'cluster', but was '"
                         + kind
                         + "'");
         };
