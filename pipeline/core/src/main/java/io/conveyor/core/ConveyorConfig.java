@@ -64,6 +64,12 @@ public final class ConveyorConfig {
             "Tasks one client (X-API-Key header, else IP address) may submit per second, else 429; 0 for no limit",
             0,
             0);
+    public static final Setting<Long> API_SUBMIT_TIMEOUT_MS = Setting.longAtLeast(
+            "api.submit.timeout.ms",
+            "How long a submission waits for Kafka to acknowledge its write (the producer's delivery.timeout.ms);"
+                    + " then 503 kafka_unavailable with Retry-After",
+            15_000,
+            1_000);
     public static final Setting<Long> API_SHUTDOWN_TIMEOUT_MS = Setting.longAtLeast(
             "api.shutdown.timeout.ms",
             "How long a stopping API lets in-flight Kafka writes finish before it closes",
@@ -212,6 +218,7 @@ public final class ConveyorConfig {
             API_INFLIGHT_LOW,
             API_INFLIGHT_HIGH,
             API_RATE_LIMIT_PER_SECOND,
+            API_SUBMIT_TIMEOUT_MS,
             API_SHUTDOWN_TIMEOUT_MS,
             BROKER_PORT,
             TOPICS_PREFIX,

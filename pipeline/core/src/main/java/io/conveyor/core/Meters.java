@@ -25,7 +25,7 @@ public final class Meters {
             "conveyor.tasks.rejected",
             MeterSpec.Type.COUNTER,
             null,
-            "Submissions (requests or batch items) refused, by reason (invalid, kafka_error, overloaded, rate_limited,"
+            "Submissions (requests or batch items) refused, by reason (invalid, kafka_error, kafka_unavailable, overloaded, rate_limited,"
                     + " shutting_down)",
             List.of("reason"));
     public static final MeterSpec TASKS_COMPLETED = new MeterSpec(

@@ -20,11 +20,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,7 @@ public final class KafkaSubmitter implements AutoCloseable {
     private static final int DRAIN = 1_024;
     private static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long FAIL_FAST_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClientMetrics metrics;
@@ -58,6 +62,14 @@ public final class KafkaSubmitter implements AutoCloseable {
     private final Thread sender;
     /** Topics whose sends fail at once until the given nanoTime; sender thread only. */
     private final Map<String, Long> failFast = new HashMap<>();
+    /** How long without any acknowledgement, after a failed write, means Kafka is unavailable. */
+    private final long unavailableAfterNanos;
+    /** When Kafka last acknowledged a write, and when a write last failed for want of Kafka (nanoTime). */
+    private volatile long lastAck = System.nanoTime();
+
+    private volatile long lastUnavailable = lastAck;
+    /** While Kafka is unavailable, the nanoTime after which one more submission may try. */
+    private final AtomicLong nextProbe = new AtomicLong(System.nanoTime());
 
     /**
      * @param queueCapacity most sends waiting for the sender thread; admission control keeps the
@@ -69,6 +81,7 @@ public final class KafkaSubmitter implements AutoCloseable {
         Map<String, Object> props = producerSettings(config);
         this.bufferMemory = Long.parseLong(String.valueOf(
                 props.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(32L * 1024 * 1024))));
+        this.unavailableAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(ConveyorConfig.API_SUBMIT_TIMEOUT_MS));
         this.producer = new KafkaProducer<>(props);
         List<String> written = new ArrayList<>(topics.taskTopics());
         written.add(topics.control());
@@ -91,6 +104,13 @@ public final class KafkaSubmitter implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        // A write is acknowledged or failed within api.submit.timeout.ms, retries included: the
+        // client gets its 202 or its 503 by then, never a wait of Kafka's default two minutes. A
+        // request may take half of it, so that a broker that stopped answering is left in time to
+        // try the partition's new leader.
+        long submitTimeout = config.get(ConveyorConfig.API_SUBMIT_TIMEOUT_MS);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) submitTimeout);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, Math.max(500, submitTimeout / 2)));
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "conveyor-api");
         props.putAll(config.kafkaProperties(KafkaClientKind.PRODUCER));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -125,10 +145,14 @@ public final class KafkaSubmitter implements AutoCloseable {
      */
     public CompletableFuture<Task> submit(Task task, byte[] value) {
         CompletableFuture<Task> acked = new CompletableFuture<>();
+        if (refuseForUnavailability(acked)) {
+            return acked;
+        }
         byte[] key = task.key() == null ? null : task.key().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.tasks(task.priority()), key, value);
         enqueue(
                 () -> send(record, (md, error) -> {
+                    observe(error);
                     if (error == null) {
                         acked.complete(task);
                     } else {
@@ -142,10 +166,14 @@ public final class KafkaSubmitter implements AutoCloseable {
     /** Queues a cancellation of the task; completes once Kafka acknowledged it. Never blocks. */
     public CompletableFuture<Void> cancel(String taskId) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
+        if (refuseForUnavailability(acked)) {
+            return acked;
+        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
                 topics.control(), taskId.getBytes(StandardCharsets.UTF_8), codec.encodeCancellation());
         enqueue(
                 () -> send(record, (md, error) -> {
+                    observe(error);
                     if (error == null) {
                         acked.complete(null);
                     } else {
@@ -154,6 +182,49 @@ public final class KafkaSubmitter implements AutoCloseable {
                 }),
                 acked);
         return acked;
+    }
+
+    /**
+     * Whether Kafka is unavailable: a write failed for want of it (a timeout, a retriable error)
+     * and none has been acknowledged for {@code api.submit.timeout.ms}. Then submissions fail at
+     * once, rather than each waiting the whole timeout, but for one a second, which tries.
+     */
+    public boolean unavailable() {
+        long ack = lastAck;
+        return lastUnavailable - ack > 0 && System.nanoTime() - ack > unavailableAfterNanos;
+    }
+
+    private boolean refuseForUnavailability(CompletableFuture<?> result) {
+        if (!unavailable()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long probe = nextProbe.get();
+        if (now - probe >= 0 && nextProbe.compareAndSet(probe, now + PROBE_INTERVAL_NANOS)) {
+            return false; // this one tries
+        }
+        result.completeExceptionally(new KafkaUnavailableException(
+                "Kafka has acknowledged no write for " + TimeUnit.NANOSECONDS.toSeconds(now - lastAck)
+                        + " s (api.submit.timeout.ms), so the task was not accepted; retry later"));
+        return true;
+    }
+
+    /** On the producer's I/O thread (or the sender's): what a write's outcome says about Kafka. */
+    private void observe(Exception error) {
+        if (error == null) {
+            lastAck = System.nanoTime();
+        } else if (error instanceof RetriableException || error instanceof TimeoutException) {
+            lastUnavailable = System.nanoTime();
+        }
+    }
+
+    /** Kafka has been unavailable for a while, so a submission was not tried at all. */
+    public static final class KafkaUnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        KafkaUnavailableException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private void enqueue(Runnable job, CompletableFuture<?> failOnReject) {
@@ -173,7 +244,7 @@ public final class KafkaSubmitter implements AutoCloseable {
         if (until != null && now - until < 0) {
             callback.onCompletion(
                     null,
-                    new org.apache.kafka.common.errors.TimeoutException(
+                    new TimeoutException(
                             "topic " + record.topic() + " had no metadata within max.block.ms moments ago"));
             return;
         }

@@ -63,7 +63,9 @@ public final class Submissions {
         this.deduplicated = Meters.counter(registry, Meters.TASKS_DEDUPLICATED);
         // registered up front, so dashboards and alerts read 0 rather than "no data" before the first one
         Meters.counter(registry, Meters.TASKS_CANCEL_REQUESTED);
-        for (String reason : new String[] {"invalid", "kafka_error", "overloaded", "rate_limited", "shutting_down"}) {
+        for (String reason : new String[] {
+            "invalid", "kafka_error", "kafka_unavailable", "overloaded", "rate_limited", "shutting_down"
+        }) {
             Meters.counter(registry, Meters.TASKS_REJECTED, reason);
         }
     }
@@ -149,16 +151,22 @@ public final class Submissions {
             Meters.counter(registry, Meters.TASKS_REJECTED, "overloaded").increment();
             return new Refused(503, "overloaded", "the API is overloaded (" + error.getMessage() + ")", null);
         }
-        Meters.counter(registry, Meters.TASKS_REJECTED, "kafka_error").increment();
-        if (error instanceof RecordTooLargeException) {
-            return new Refused(413, "too_large", "Kafka refused the task as too large: " + error.getMessage(), null);
-        }
-        if (error instanceof RetriableException || error instanceof org.apache.kafka.common.errors.TimeoutException) {
+        if (error instanceof KafkaSubmitter.KafkaUnavailableException
+                || error instanceof RetriableException
+                || error instanceof org.apache.kafka.common.errors.TimeoutException) {
+            Meters.counter(registry, Meters.TASKS_REJECTED, "kafka_unavailable").increment();
             return new Refused(
                     503,
                     "kafka_unavailable",
-                    "Kafka did not acknowledge the write, so it was not accepted: " + error.getMessage(),
+                    error instanceof KafkaSubmitter.KafkaUnavailableException
+                            ? error.getMessage()
+                            : "Kafka did not acknowledge the write within api.submit.timeout.ms, so it was not"
+                                    + " accepted; retry later (" + error.getMessage() + ")",
                     null);
+        }
+        Meters.counter(registry, Meters.TASKS_REJECTED, "kafka_error").increment();
+        if (error instanceof RecordTooLargeException) {
+            return new Refused(413, "too_large", "Kafka refused the task as too large: " + error.getMessage(), null);
         }
         log.warn("Kafka refused a write", error);
         return new Refused(500, "kafka_error", "Kafka refused the write, so it was not accepted: " + error, null);
