@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the topics of a catalogue that do not exist yet. Idempotent: running it again, or from
- * several processes at once, changes nothing. Existing topics are left as they are (their
- * partition count is reported, never changed).
+ * Creates the topics of a catalogue that do not exist yet, and returns once every topic of the
+ * catalogue has a leader for each partition (so that a client may write at once, whoever created
+ * it). Idempotent: running it again, or from several processes at once, changes nothing. Existing
+ * topics are left as they are (their partition count is reported, never changed).
  */
 public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -99,8 +100,10 @@ public final class TopicProvisioner {
                     }
                 }
             }
+            // Topics another process created a moment ago (listed already, or created while we tried)
+            // are no more ready than our own: wait until every one of them is led.
+            awaitLeaders(specs.stream().map(TopicSpec::name).toList());
             if (!created.isEmpty()) {
-                awaitLeaders(created);
                 log.info("Created topics {}", created);
             }
             return new Report(List.copyOf(created), List.copyOf(existing));

@@ -52,6 +52,7 @@ public final class KafkaSubmitter implements AutoCloseable {
     private static final long BLOCKED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long FAIL_FAST_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration METADATA_PATIENCE = Duration.ofSeconds(10);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClientMetrics metrics;
@@ -85,8 +86,9 @@ public final class KafkaSubmitter implements AutoCloseable {
         this.producer = new KafkaProducer<>(props);
         List<String> written = new ArrayList<>(topics.taskTopics());
         written.add(topics.control());
+        long deadline = System.nanoTime() + METADATA_PATIENCE.toNanos();
         for (String topic : written) {
-            fetchMetadata(topic, config.bootstrapServers());
+            fetchMetadata(topic, config.bootstrapServers(), deadline);
         }
         this.metrics = new KafkaClientMetrics(producer);
         metrics.bindTo(registry);
@@ -120,10 +122,24 @@ public final class KafkaSubmitter implements AutoCloseable {
         return props;
     }
 
-    /** Fetches the metadata of one topic, closing the producer if it cannot. */
-    private void fetchMetadata(String topic, String bootstrapServers) {
+    /**
+     * Fetches the metadata of one topic, closing the producer if it cannot. A busy cluster may take
+     * longer than the producer's {@code max.block.ms} to answer, or to learn of a topic another
+     * process just created: time-outs are tried again until {@code deadline} ({@link
+     * #METADATA_PATIENCE} for all the topics together).
+     */
+    private void fetchMetadata(String topic, String bootstrapServers, long deadline) {
         try {
-            producer.partitionsFor(topic);
+            while (true) {
+                try {
+                    producer.partitionsFor(topic);
+                    return;
+                } catch (TimeoutException e) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                }
+            }
         } catch (KafkaException e) {
             producer.close(Duration.ZERO);
             throw new IllegalStateException(
