@@ -111,10 +111,17 @@ public final class KafkaSubmitter implements AutoCloseable {
         // request may take half of it, so that a broker that stopped answering is left in time to
         // try the partition's new leader.
         long submitTimeout = config.get(ConveyorConfig.API_SUBMIT_TIMEOUT_MS);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) submitTimeout);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, Math.max(500, submitTimeout / 2)));
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "conveyor-api");
-        props.putAll(config.kafkaProperties(KafkaClientKind.PRODUCER));
+        Map<String, Object> given = config.kafkaProperties(KafkaClientKind.PRODUCER);
+        props.putAll(given);
+        if (!given.containsKey(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)) {
+            // Kafka refuses a delivery timeout shorter than one request and its linger: a longer
+            // request.timeout.ms given by the user stretches it
+            long linger = Long.parseLong(String.valueOf(props.get(ProducerConfig.LINGER_MS_CONFIG)));
+            long request = Long.parseLong(String.valueOf(props.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)));
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(submitTimeout, linger + request));
+        }
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
