@@ -409,9 +409,43 @@ public final class ConveyorConfig {
         return b;
     }
 
+    /** Every setting and raw Kafka setting, with secret values ({@link Secrets}) as {@value Secrets#HIDDEN}. */
     @Override
     public String toString() {
-        return "ConveyorConfig" + new TreeMap<>(values) + " kafka" + new TreeMap<>(kafka);
+        Map<String, Object> shown = new TreeMap<>();
+        values.forEach((k, v) -> shown.put(k, Secrets.isSecret(k) ? Secrets.HIDDEN : v));
+        Map<String, String> shownKafka = new TreeMap<>();
+        kafka.forEach((k, v) -> shownKafka.put(k, Secrets.shown(k, v)));
+        return "ConveyorConfig" + shown + " kafka" + shownKafka;
+    }
+
+    /**
+     * The values of the secret settings ({@link Secrets#isSecret}), and the passwords inside JAAS
+     * lines, to take out of messages that others built ({@link #redact}).
+     */
+    public List<String> secretValues() {
+        List<String> secrets = new java.util.ArrayList<>();
+        given.forEach((key, sourced) -> {
+            if (Secrets.isSecret(key) && sourced.value() != null) {
+                secrets.add(sourced.value());
+                secrets.add(sourced.value().trim());
+                java.util.regex.Matcher m = JAAS_PASSWORD.matcher(sourced.value());
+                while (m.find()) {
+                    secrets.add(m.group(1) != null ? m.group(1) : m.group(2));
+                }
+            }
+        });
+        // longest first, so that a password inside a JAAS line does not break the line's own match
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        return List.copyOf(secrets);
+    }
+
+    private static final java.util.regex.Pattern JAAS_PASSWORD =
+            java.util.regex.Pattern.compile("(?i)password\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
+
+    /** {@code text} with every secret value of this configuration replaced by {@value Secrets#HIDDEN}. */
+    public String redact(String text) {
+        return Secrets.redact(text, secretValues());
     }
 
     /** Collects setting texts, each with where it came from, and checks them in {@link #build()}. */
@@ -475,9 +509,9 @@ public final class ConveyorConfig {
                             s.key()
                                     + " "
                                     + e.getMessage()
-                                    + ", but was '"
-                                    + text
-                                    + "' ("
+                                    + ", but was "
+                                    + (Secrets.isSecret(s.key()) ? Secrets.HIDDEN : "'" + text + "'")
+                                    + " ("
                                     + (given != null ? "from " + given.source() : "default")
                                     + ")");
                 }
