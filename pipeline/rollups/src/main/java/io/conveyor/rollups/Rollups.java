@@ -67,7 +67,7 @@ public final class Rollups implements AutoCloseable {
     private Rollups(ConveyorConfig config, MeterRegistry registry) {
         this.config = config;
         this.registry = registry;
-        this.peers = new PeerClient(codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)));
+        this.peers = PeerClient.of(config, codec);
         this.windows = RollupStats.start(config, registry);
     }
 
@@ -110,7 +110,16 @@ public final class Rollups implements AutoCloseable {
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
         metrics.bindTo(registry);
         streams.start();
-        started = new Started(streams, metrics, new KeyRouter(streams, StatusTopology.STATUS_STORE, self, peers), self);
+        started = new Started(
+                streams,
+                metrics,
+                new KeyRouter(
+                        streams,
+                        StatusTopology.STATUS_STORE,
+                        self,
+                        peers,
+                        config.httpTls().scheme()),
+                self);
         log.info(
                 "Rollups started (application id {}, reachable for lookups at {}:{})",
                 config.get(ConveyorConfig.ROLLUP_APPLICATION_ID),
