@@ -1,6 +1,7 @@
 package io.conveyor.producers;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
 import io.conveyor.core.HttpTls;
 import io.conveyor.core.Meters;
@@ -162,6 +163,7 @@ public final class ApiServer implements AutoCloseable {
         private TaskStatusLookup internalLocal;
         private VertxOptions vertxOptions = new VertxOptions();
         private Clock clock = Clock.systemUTC();
+        private FatalErrors fatal = new FatalErrors();
 
         private Builder(ConveyorConfig config, PrometheusMeterRegistry registry) {
             this.config = config;
@@ -206,6 +208,15 @@ public final class ApiServer implements AutoCloseable {
         /** The clock of submission times and idempotency windows. */
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Where Kafka refusing the API's writes (a missing ACL) is reported, once; by default it is
+         * only logged.
+         */
+        public Builder fatalErrors(FatalErrors fatal) {
+            this.fatal = fatal;
             return this;
         }
 
@@ -262,7 +273,12 @@ public final class ApiServer implements AutoCloseable {
                             clock,
                             statuses);
                     submissions = new Submissions(
-                            codec, submitter, idempotency, registry, recent == null ? t -> {} : recent::accepted);
+                            codec,
+                            submitter,
+                            idempotency,
+                            registry,
+                            recent == null ? t -> {} : recent::accepted,
+                            fatal);
                     new SubmitRoutes(
                                     codec,
                                     submissions,

@@ -1,5 +1,7 @@
 package io.conveyor.consumers.internal;
 
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Topics;
@@ -56,6 +58,7 @@ final class PollLoop implements Runnable {
     private final Topics topics;
     private final Clock clock;
     private final WorkerMetrics metrics;
+    private final FatalErrors fatal;
     private final PausePolicy policy;
     private final Deadlines deadlines;
 
@@ -77,6 +80,7 @@ final class PollLoop implements Runnable {
             Topics topics,
             Clock clock,
             WorkerMetrics metrics,
+            FatalErrors fatal,
             int capacity,
             int maxPollRecords,
             Deadlines deadlines) {
@@ -87,6 +91,7 @@ final class PollLoop implements Runnable {
         this.topics = topics;
         this.clock = clock;
         this.metrics = metrics;
+        this.fatal = fatal;
         this.policy = new PausePolicy(topics.tasks(Priority.HIGH), capacity, maxPollRecords);
         this.deadlines = deadlines;
     }
@@ -129,11 +134,27 @@ final class PollLoop implements Runnable {
             }
         } catch (WakeupException e) {
             if (running) {
-                throw e;
+                fail("READ", e);
             }
+        } catch (RuntimeException e) {
+            fail("READ", e);
         } finally {
             drainAndClose();
         }
+    }
+
+    /**
+     * Ends the loop for good: Kafka refused it (a missing ACL names the resource and operation), or
+     * something no retry mends. Reported once; the worker's owner stops the process.
+     */
+    private void fail(String operation, Throwable e) {
+        running = false;
+        fatal.report(
+                "worker poll loop",
+                AccessDenied.find(e, operation, null)
+                        .map(AccessDenied.Refusal::message)
+                        .orElse("the poll loop failed: " + e),
+                e);
     }
 
     /**
@@ -177,7 +198,10 @@ final class PollLoop implements Runnable {
             tracker.started(record.offset());
             held.incrementAndGet();
             intake.accept(record, (v, error) -> {
-                if (error != null) {
+                if (error != null && AccessDenied.isRefusal(error)) {
+                    fail("WRITE", error);
+                    consumer.wakeup();
+                } else if (error != null) {
                     log.error(
                             "Writes for {}-{}@{} failed; the record stays uncommitted and will be read again",
                             record.topic(),
@@ -251,7 +275,9 @@ final class PollLoop implements Runnable {
         long start = System.nanoTime();
         consumer.commitAsync(offsets, (committed, error) -> {
             metrics.committed(Duration.ofNanos(System.nanoTime() - start));
-            if (error != null) {
+            if (error != null && AccessDenied.isRefusal(error)) {
+                fail("READ", error);
+            } else if (error != null) {
                 log.warn("Offset commit failed (the next one carries it): {}", error.toString());
             }
         });
@@ -345,7 +371,11 @@ final class PollLoop implements Runnable {
             metrics.committed(Duration.ofNanos(System.nanoTime() - start));
             markCommitted(offsets);
         } catch (RuntimeException e) {
-            log.warn("Offset commit for {} failed: {}", offsets.keySet(), e.toString());
+            if (AccessDenied.isRefusal(e)) {
+                fail("READ", e);
+            } else {
+                log.warn("Offset commit for {} failed: {}", offsets.keySet(), e.toString());
+            }
         }
     }
 

@@ -18,12 +18,17 @@ final class TopicsCommand implements Callable<Integer> {
     public Integer call() {
         ConveyorConfig config = options.load();
         try (Node node = new Node()) {
-            var report = new TopicProvisioner(Roles.admin(node, config), Duration.ofSeconds(15))
-                    .ensure(config.topics().all());
-            for (var spec : config.topics().all()) {
-                System.out.printf(
-                        "%-28s %s%n", spec.name(), report.created().contains(spec.name()) ? "created" : "exists");
-            }
+            return provision(node, config);
+        } catch (RuntimeException e) {
+            throw Main.redacted(e, config);
+        }
+    }
+
+    private static int provision(Node node, ConveyorConfig config) {
+        var report = new TopicProvisioner(Roles.admin(node, config), Duration.ofSeconds(15))
+                .ensure(config.topics().all());
+        for (var spec : config.topics().all()) {
+            System.out.printf("%-28s %s%n", spec.name(), report.created().contains(spec.name()) ? "created" : "exists");
         }
         return 0;
     }

@@ -1,7 +1,9 @@
 package io.conveyor.rollups;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConfigException;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
@@ -54,6 +56,7 @@ public final class Rollups implements AutoCloseable {
 
     private final ConveyorConfig config;
     private final MeterRegistry registry;
+    private final FatalErrors fatal;
     private final TaskCodec codec = new TaskCodec();
     private final PeerClient peers;
     private final ExecutorService lookups = Executors.newThreadPerTaskExecutor(
@@ -64,11 +67,12 @@ public final class Rollups implements AutoCloseable {
 
     private record Started(KafkaStreams streams, KafkaStreamsMetrics metrics, KeyRouter router, HostInfo self) {}
 
-    private Rollups(ConveyorConfig config, MeterRegistry registry) {
+    private Rollups(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
         this.config = config;
         this.registry = registry;
+        this.fatal = fatal;
         this.peers = PeerClient.of(config, codec);
-        this.windows = RollupStats.start(config, registry);
+        this.windows = RollupStats.start(config, registry, fatal);
     }
 
     /** The latest closed windows of every type and the capacity hint, for {@code GET /v1/stats}. */
@@ -90,7 +94,16 @@ public final class Rollups implements AutoCloseable {
 
     /** Rollups not started yet: lookups answer unavailable until {@link #start(int)}. */
     public static Rollups create(ConveyorConfig config, MeterRegistry registry) {
-        return new Rollups(config, registry);
+        return create(config, registry, new FatalErrors());
+    }
+
+    /**
+     * As {@link #create(ConveyorConfig, MeterRegistry)}; Kafka refusing the rollups (a missing ACL,
+     * failed authentication) shuts the streams down and goes to {@code fatal}, once, instead of
+     * replacing stream threads that fail the same way.
+     */
+    public static Rollups create(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
+        return new Rollups(config, registry, fatal);
     }
 
     /**
@@ -103,9 +116,20 @@ public final class Rollups implements AutoCloseable {
         }
         HostInfo self = advertised(config, httpPort);
         KafkaStreams streams = new KafkaStreams(topology(config, codec, registry), properties(config, self));
+        String transactionalIds = config.get(ConveyorConfig.ROLLUP_APPLICATION_ID) + "-";
         streams.setUncaughtExceptionHandler(e -> {
+            var refusal = AccessDenied.find(e, "READ,WRITE", transactionalIds);
+            if (refusal.isPresent()) {
+                fatal.report("rollups", refusal.get().message(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("Rollup stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || (now == KafkaStreams.State.PENDING_SHUTDOWN && fatal.failed())) {
+                fatal.report("rollups", "Kafka Streams stopped (state " + now + "); see the error logged before", null);
+            }
         });
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
         metrics.bindTo(registry);
