@@ -68,7 +68,7 @@ final class ControlListener implements Runnable {
             // without it cancellations never reach this worker: stop rather than run on half-deaf
             fatal.report(
                     "worker control listener",
-                    AccessDenied.find(e, "READ", null)
+                    AccessDenied.find(e, "READ", AccessDenied.Names.topic(topic))
                             .map(AccessDenied.Refusal::message)
                             .orElse("reading " + topic + " failed: " + e),
                     e);

@@ -59,6 +59,7 @@ final class PollLoop implements Runnable {
     private final Clock clock;
     private final WorkerMetrics metrics;
     private final FatalErrors fatal;
+    private final String group;
     private final PausePolicy policy;
     private final Deadlines deadlines;
 
@@ -81,6 +82,7 @@ final class PollLoop implements Runnable {
             Clock clock,
             WorkerMetrics metrics,
             FatalErrors fatal,
+            String group,
             int capacity,
             int maxPollRecords,
             Deadlines deadlines) {
@@ -92,6 +94,7 @@ final class PollLoop implements Runnable {
         this.clock = clock;
         this.metrics = metrics;
         this.fatal = fatal;
+        this.group = group;
         this.policy = new PausePolicy(topics.tasks(Priority.HIGH), capacity, maxPollRecords);
         this.deadlines = deadlines;
     }
@@ -151,7 +154,7 @@ final class PollLoop implements Runnable {
         running = false;
         fatal.report(
                 "worker poll loop",
-                AccessDenied.find(e, operation, null)
+                AccessDenied.find(e, operation, AccessDenied.Names.group(group))
                         .map(AccessDenied.Refusal::message)
                         .orElse("the poll loop failed: " + e),
                 e);

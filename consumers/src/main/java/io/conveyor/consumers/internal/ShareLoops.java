@@ -97,7 +97,8 @@ final class ShareLoops {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
                     "could not configure share group " + group + " (share.auto.offset.reset=earliest): "
-                            + io.conveyor.core.AccessDenied.find(e, "ALTER_CONFIGS", null)
+                            + io.conveyor.core.AccessDenied.find(
+                                            e, "ALTER_CONFIGS", io.conveyor.core.AccessDenied.Names.group(group))
                                     .map(io.conveyor.core.AccessDenied.Refusal::message)
                                     .orElse(e.getMessage() + "; share groups need Kafka 4.2 or newer"),
                     e);

@@ -90,7 +90,7 @@ final class SharePollLoop implements Runnable {
             running = false;
             fatal.report(
                     "worker share loop " + topics,
-                    AccessDenied.find(e, "READ", null)
+                    AccessDenied.find(e, "READ", AccessDenied.Names.NONE)
                             .map(AccessDenied.Refusal::message)
                             .orElse("the share loop failed: " + e),
                     e);

@@ -101,6 +101,7 @@ public final class WorkerRuntime implements Worker {
                 clock,
                 metrics,
                 fatal,
+                shareMode ? group + ".retry" : group,
                 capacity,
                 maxPollRecords,
                 new PollLoop.Deadlines(

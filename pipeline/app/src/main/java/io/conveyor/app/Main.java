@@ -1,5 +1,6 @@
 package io.conveyor.app;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConfigException;
 import io.conveyor.core.ConveyorConfig;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ public final class Main implements Runnable {
         if (e instanceof ConfigException) {
             return e; // built by ConveyorConfig, which never shows a secret value
         }
-        return new Failure(config.redact(describe(e)));
+        return new Failure(config.redact(describe(e)).replace(AccessDenied.PRINCIPAL, config.kafkaPrincipal()));
     }
 
     /** A failure already described in full (its causes' messages included). */

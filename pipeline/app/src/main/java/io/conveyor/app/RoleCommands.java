@@ -28,7 +28,7 @@ final class RoleCommands {
         public Integer call() {
             ConveyorConfig config = options.load();
             Node node = new Node();
-            FatalErrors fatal = new FatalErrors();
+            FatalErrors fatal = new FatalErrors(config.kafkaPrincipal());
             try {
                 PrometheusMeterRegistry registry = Metrics.registry(node);
                 Admin admin = Roles.admin(node, config, registry);

@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer> {
         long start = System.nanoTime();
         ConveyorConfig given = options.load();
         Node node = new Node();
-        FatalErrors fatal = new FatalErrors();
+        FatalErrors fatal = new FatalErrors(given.kafkaPrincipal());
         try {
             int wanted = brokerPort != null ? brokerPort : given.get(ConveyorConfig.BROKER_PORT);
             EmbeddedKafkaBroker broker = node.add(

@@ -396,6 +396,23 @@ public final class ConveyorConfig {
         return new Topics(get(TOPICS_PREFIX), get(TOPICS_PARTITIONS), Optional.ofNullable(get(TOPICS_REPLICATION)));
     }
 
+    /**
+     * The principal Kafka knows this process by, as far as the settings tell: {@code User:<name>}
+     * of the {@code username} in {@code kafka.sasl.jaas.config}; otherwise (mutual TLS: the
+     * certificate's subject) {@link AccessDenied#PRINCIPAL}.
+     */
+    public String kafkaPrincipal() {
+        String jaas = kafka.get(KAFKA_PREFIX + "sasl.jaas.config");
+        if (jaas != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("username\\s*=\\s*\"?([^\"\\s;]+)")
+                    .matcher(jaas);
+            if (m.find()) {
+                return "User:" + m.group(1);
+            }
+        }
+        return AccessDenied.PRINCIPAL;
+    }
+
     /** TLS of the HTTP server and of calls to other Conveyor processes ({@code http.tls.*}). */
     public HttpTls httpTls() {
         return new HttpTls(

@@ -21,14 +21,29 @@ public final class FatalErrors {
     public record Failure(String part, String message) {}
 
     private final CompletableFuture<Failure> first = new CompletableFuture<>();
+    private final String principal;
+
+    /** Fatal errors whose messages name the principal as {@link AccessDenied#PRINCIPAL}. */
+    public FatalErrors() {
+        this(AccessDenied.PRINCIPAL);
+    }
+
+    /**
+     * @param principal the principal Kafka sees ({@code User:worker}, from {@link
+     *     ConveyorConfig#kafkaPrincipal()}), put into the kafka-acls.sh commands of the messages
+     */
+    public FatalErrors(String principal) {
+        this.principal = principal;
+    }
 
     /**
      * Reports a fatal error of {@code part} ({@code worker poll loop}, {@code rollups}); only the
      * first one is logged and kept.
      */
     public void report(String part, String message, Throwable cause) {
-        if (first.complete(new Failure(part, message))) {
-            log.error("{} stopped: {}", part, message);
+        String named = message.replace(AccessDenied.PRINCIPAL, principal);
+        if (first.complete(new Failure(part, named))) {
+            log.error("{} stopped: {}", part, named);
             if (cause != null) {
                 log.debug("{} stopped", part, cause);
             }

@@ -19,7 +19,7 @@ class AccessDeniedTest {
         var refusal = AccessDenied.find(
                         new ExecutionException(new TopicAuthorizationException(Set.of("conveyor.results"))),
                         "WRITE",
-                        null)
+                        AccessDenied.Names.NONE)
                 .orElseThrow();
         assertThat(refusal.message())
                 .startsWith("Kafka denied WRITE on topic conveyor.results")
@@ -29,7 +29,8 @@ class AccessDeniedTest {
 
     @Test
     void groupsTransactionalIdsAndTheClusterAreNamedToo() {
-        assertThat(AccessDenied.find(new GroupAuthorizationException("denied", "workers"), "READ", null)
+        assertThat(AccessDenied.find(
+                                new GroupAuthorizationException("denied", "workers"), "READ", AccessDenied.Names.NONE)
                         .orElseThrow()
                         .message())
                 .startsWith("Kafka denied READ on group workers")
@@ -38,17 +39,18 @@ class AccessDeniedTest {
                                 new org.apache.kafka.common.KafkaException(
                                         new TransactionalIdAuthorizationException("denied")),
                                 "READ,WRITE",
-                                "rollups-")
+                                AccessDenied.Names.transactionalId("rollups-"))
                         .orElseThrow()
                         .message())
                 .startsWith("Kafka denied WRITE on transactional id rollups-")
                 .endsWith("--transactional-id rollups- --resource-pattern-type prefixed");
-        assertThat(AccessDenied.find(new ClusterAuthorizationException("denied"), "WRITE", null)
+        assertThat(AccessDenied.find(new ClusterAuthorizationException("denied"), "WRITE", AccessDenied.Names.NONE)
                         .orElseThrow()
                         .message())
                 .startsWith("Kafka denied IDEMPOTENT_WRITE on the cluster")
                 .endsWith("--operation IdempotentWrite --cluster");
-        assertThat(AccessDenied.find(new TopicAuthorizationException(Set.of("t")), "READ,WRITE", null)
+        assertThat(AccessDenied.find(
+                                new TopicAuthorizationException(Set.of("t")), "READ,WRITE", AccessDenied.Names.NONE)
                         .orElseThrow()
                         .message())
                 .startsWith("Kafka denied READ and WRITE on topic t")

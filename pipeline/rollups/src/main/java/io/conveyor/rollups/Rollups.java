@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -118,7 +119,13 @@ public final class Rollups implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(topology(config, codec, registry), properties(config, self));
         String transactionalIds = config.get(ConveyorConfig.ROLLUP_APPLICATION_ID) + "-";
         streams.setUncaughtExceptionHandler(e -> {
-            var refusal = AccessDenied.find(e, "READ,WRITE", transactionalIds);
+            var refusal = AccessDenied.find(
+                            e, "READ,WRITE", AccessDenied.Names.group(config.get(ConveyorConfig.ROLLUP_APPLICATION_ID)))
+                    .map(r -> r.cause() instanceof TransactionalIdAuthorizationException
+                            ? AccessDenied.find(
+                                            r.cause(), "WRITE", AccessDenied.Names.transactionalId(transactionalIds))
+                                    .orElseThrow()
+                            : r);
             if (refusal.isPresent()) {
                 fatal.report("rollups", refusal.get().message(), e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

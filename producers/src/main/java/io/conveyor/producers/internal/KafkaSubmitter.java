@@ -107,7 +107,7 @@ public final class KafkaSubmitter implements AutoCloseable {
             producer.partitionsFor(topic);
         } catch (KafkaException e) {
             producer.close(Duration.ZERO);
-            var refusal = AccessDenied.find(e, "WRITE", null);
+            var refusal = AccessDenied.find(e, "WRITE", AccessDenied.Names.topic(topic));
             throw new IllegalStateException(
                     refusal.isPresent()
                             ? "cannot write to topic " + topic + ": "

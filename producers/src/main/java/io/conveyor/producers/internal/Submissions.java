@@ -165,7 +165,7 @@ public final class Submissions {
                     "Kafka did not acknowledge the write, so it was not accepted: " + error.getMessage(),
                     null);
         }
-        var refusal = AccessDenied.find(error, "WRITE", null);
+        var refusal = AccessDenied.find(error, "WRITE", AccessDenied.Names.NONE);
         if (refusal.isPresent()) {
             // no retry mends a missing ACL: say it once, and let the process stop
             fatal.report("api", refusal.get().message(), error);

@@ -112,7 +112,7 @@ public final class RollupReader implements AutoCloseable {
         } catch (WakeupException | InterruptedException e) {
             // stopping
         } catch (RuntimeException e) {
-            var refusal = AccessDenied.find(e, "READ", null);
+            var refusal = AccessDenied.find(e, "READ", AccessDenied.Names.topic(topics.rollups()));
             if (refusal.isPresent()) {
                 fatal.report("rollup reader", refusal.get().message(), e);
             } else {
