@@ -6,10 +6,12 @@ import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.KafkaAcls;
 import io.conveyor.producers.ApiServer;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -33,6 +35,7 @@ final class RoleCommands {
                 PrometheusMeterRegistry registry = Metrics.registry(node);
                 Admin admin = Roles.admin(node, config, registry);
                 Roles.provision(admin, config, false);
+                Roles.preflight(admin, config, KafkaAcls.Role.valueOf(name().toUpperCase(Locale.ROOT)));
                 ApiServer server = start(node, config, registry, admin, fatal);
                 System.out.printf(
                         "Conveyor %s is running against %s; HTTP%s on port %d (/metrics, /health/ready).%n",

@@ -196,6 +196,44 @@ class AclIT {
         }
     }
 
+    @Test
+    void aRoleLackingAclsRefusesToStartAndListsThem() throws Exception {
+        String prefix = broker.uniqueName("preflight");
+        Path file = SecuredRuns.propertiesFile(dir.resolve(prefix + ".properties"), settings("worker", prefix));
+        ConveyorConfig config = ConfigLoader.load(file, Map.of(), Map.of());
+        try (Admin admin = Admin.create(broker.clientConfig())) {
+            new io.conveyor.core.TopicProvisioner(admin, Duration.ofSeconds(15))
+                    .ensure(config.topics().all());
+            List<Acl> all = KafkaAcls.required(Role.WORKER, config);
+            List<Acl> lacking = all.stream()
+                    .filter(a -> a.resource() == ResourceType.GROUP
+                            || a.name().equals(config.topics().deadLetters()))
+                    .toList();
+            assertThat(lacking).hasSize(2);
+            change(
+                    admin,
+                    Role.WORKER,
+                    all.stream().filter(a -> !lacking.contains(a)).toList(),
+                    true);
+
+            try (RoleProcess worker = RoleProcess.start(
+                    "worker-preflight", dir, List.of("worker", "--config", file.toString(), "--http-port", "0"))) {
+                assertThat(worker.awaitExit(START)).as(worker.lastLines()).isEqualTo(1);
+                List<String> printed = worker.log()
+                        .lines()
+                        .dropWhile(l -> !l.startsWith("conveyor: "))
+                        .toList();
+                System.out.println("preflight: " + String.join("\n", printed));
+                assertThat(printed.getFirst()).contains("the worker role lacks ACLs it needs");
+                assertThat(printed)
+                        .as("exactly the missing ACLs, each with its command for User:worker")
+                        .hasSize(1 + lacking.size())
+                        .anySatisfy(l -> assertThat(l).contains(lacking.get(0).command("User:worker")))
+                        .anySatisfy(l -> assertThat(l).contains(lacking.get(1).command("User:worker")));
+            }
+        }
+    }
+
     /** The role exits 1 having said, once, what was denied and how to grant it. */
     private static void assertStoppedWith(RoleProcess role, String denial, String option) throws Exception {
         assertThat(role.awaitExit(STOP)).as(role.lastLines()).isEqualTo(1);

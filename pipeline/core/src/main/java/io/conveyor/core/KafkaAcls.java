@@ -31,8 +31,21 @@ public final class KafkaAcls {
         }
     }
 
-    /** One ACL to allow: an operation on a resource (literal, or every name with a prefix), and why. */
-    public record Acl(ResourceType resource, String name, PatternType pattern, AclOperation operation, String why) {
+    /**
+     * One ACL to allow: an operation on a resource (literal, or every name with a prefix), and why.
+     * Without an {@code optional} one the role still runs, without the feature {@code why} names.
+     */
+    public record Acl(
+            ResourceType resource,
+            String name,
+            PatternType pattern,
+            AclOperation operation,
+            String why,
+            boolean optional) {
+        public Acl(ResourceType resource, String name, PatternType pattern, AclOperation operation, String why) {
+            this(resource, name, pattern, operation, why, false);
+        }
+
         /** The {@code kafka-acls.sh} command that adds it for {@code principal} ({@code User:api}). */
         public String command(String principal) {
             String option = switch (resource) {
@@ -67,7 +80,7 @@ public final class KafkaAcls {
                 }
                 acls.add(topic(topics.control(), AclOperation.WRITE, "DELETE /v1/tasks/{id}: cancellations"));
                 acls.add(topic(topics.rollups(), AclOperation.READ, "GET /v1/stats"));
-                acls.add(group(group, AclOperation.DESCRIBE, "GET /v1/stats: the worker group's backlog"));
+                acls.add(optionalGroup(group, "optional: GET /v1/stats, the worker group's backlog"));
             }
             case WORKER -> {
                 acls.add(prefixed(all, AclOperation.DESCRIBE, "/health/ready: the topics exist"));
@@ -80,6 +93,10 @@ public final class KafkaAcls {
                 acls.add(topic(topics.results(), AclOperation.WRITE, "publish every state change"));
                 acls.add(topic(topics.control(), AclOperation.READ, "receive cancellations"));
                 acls.add(group(group, AclOperation.READ, "join the worker group, commit offsets"));
+                if (config.get(ConveyorConfig.WORKER_MODE).equals("share")) {
+                    acls.add(group(group + ".retry", AclOperation.READ, "share mode: the retry topic's group"));
+                    acls.add(group(group, AclOperation.ALTER_CONFIGS, "share mode: share.auto.offset.reset=earliest"));
+                }
             }
             case ROLLUP -> {
                 acls.add(prefixed(all, AclOperation.DESCRIBE, "/health/ready: the topics exist"));
@@ -102,10 +119,14 @@ public final class KafkaAcls {
                         PatternType.PREFIXED,
                         AclOperation.WRITE,
                         "exactly-once: one transactional id per stream thread"));
-                acls.add(group(group, AclOperation.DESCRIBE, "the capacity hint: the worker group's backlog"));
+                acls.add(optionalGroup(group, "optional: the capacity hint, the worker group's backlog"));
             }
         }
         return List.copyOf(acls);
+    }
+
+    private static Acl optionalGroup(String name, String why) {
+        return new Acl(ResourceType.GROUP, name, PatternType.LITERAL, AclOperation.DESCRIBE, why, true);
     }
 
     private static Acl topic(String name, AclOperation operation, String why) {

@@ -2,9 +2,12 @@ package io.conveyor.app.internal;
 
 import io.conveyor.consumers.HandlerRegistry;
 import io.conveyor.consumers.Worker;
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.AclPreflight;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.KafkaAcls;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.KafkaReadiness;
 import io.conveyor.core.StatsSource;
@@ -67,6 +70,31 @@ public final class Roles {
                 throw e;
             }
             log.warn("Could not provision topics ({}); /health/ready stays down until they exist", e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses to start {@code role} when the cluster says its principal lacks ACLs the role needs,
+     * listing each with the kafka-acls.sh command that adds it ({@link AclPreflight}). A cluster
+     * that does not answer is not a refusal: the role starts and its readiness says what is wrong.
+     *
+     * @throws IllegalStateException naming the missing ACLs
+     */
+    public static void preflight(Admin admin, ConveyorConfig config, KafkaAcls.Role role) {
+        List<AclPreflight.Missing> missing;
+        try {
+            missing = AclPreflight.check(admin, role, config, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            var refused = AccessDenied.find(e, "DESCRIBE", AccessDenied.Names.NONE);
+            if (refused.isPresent()) {
+                throw new IllegalStateException(refused.get().message(), e);
+            }
+            log.warn("Could not check this role's ACLs before starting ({}); starting anyway", e.getMessage());
+            return;
+        }
+        String refusal = AclPreflight.refusal(missing, role, config.kafkaPrincipal());
+        if (refusal != null) {
+            throw new IllegalStateException(refusal);
         }
     }
 
