@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * the {@link Consumer}, the offset trackers and the pause state; other threads only read the
  * volatile/atomic views ({@link #queueDepth()}, {@link #pausedPartitions()}, lags) and hand back
  * completions through a concurrent queue. {@link #stop()} may be called from any thread: it uses
- * {@link Consumer#wakeup()}, the consumer's one thread-safe method.
+ * {@link Consumer#wakeup()}, the consumer's one thread-safe method; so does a write that Kafka
+ * refused (a missing ACL), which the producer's I/O thread reports to {@link FatalErrors} before it
+ * ends the loop that way.
  *
  * <p>Backpressure pauses partitions and keeps polling, so the group never sees this member as
  * stuck; which partitions, and when, is the {@link PausePolicy}'s call. Retry partitions whose next

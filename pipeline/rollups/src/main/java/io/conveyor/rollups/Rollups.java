@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: Kafka Streams runs its own {@code <application.id>-StreamThread-N} threads; lookups
  * read the local store or call another instance on virtual threads ({@code conveyor-lookup-N}), so
  * callers (the HTTP event loop) never block. {@link #start(int)} and {@link #close()} are called
- * once each, from any thread.
+ * once each, from any thread. A stream thread that Kafka refuses (a missing ACL) reports it to the
+ * {@link FatalErrors} given at {@link #create} and shuts the streams down; other failures replace
+ * the thread.
  */
 public final class Rollups implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Rollups.class);
@@ -134,8 +136,8 @@ public final class Rollups implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.ERROR || (now == KafkaStreams.State.PENDING_SHUTDOWN && fatal.failed())) {
-                fatal.report("rollups", "Kafka Streams stopped (state " + now + "); see the error logged before", null);
+            if (now == KafkaStreams.State.ERROR) {
+                fatal.report("rollups", "Kafka Streams stopped (state ERROR); see the error logged before", null);
             }
         });
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
