@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * groups (KIP-932) work on it. Its logs live in a new directory under {@code java.io.tmpdir} that
  * {@link #close()} deletes.
  *
+ * <p>By default clients connect in plaintext; {@link Settings#security()} makes the client listener
+ * require SASL_SSL with SCRAM-SHA-512 or mutual TLS, optionally with ACLs ({@link BrokerSecurity};
+ * {@link CertificateAuthority} makes the certificates), and {@link #clientConfig()} then logs in
+ * as the admin, a super user.
+ *
  * <p>{@link #start} returns once an Admin client can describe the cluster. The caller owns the
  * lifecycle: no JVM shutdown hook is installed, so call {@link #close()} (try-with-resources).
  * Instances are thread-safe; {@code close()} is idempotent and returns at once if another thread
