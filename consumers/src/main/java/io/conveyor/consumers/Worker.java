@@ -2,6 +2,7 @@ package io.conveyor.consumers;
 
 import io.conveyor.consumers.internal.WorkerRuntime;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Set;
@@ -19,9 +20,18 @@ import org.apache.kafka.common.TopicPartition;
  */
 public interface Worker extends AutoCloseable {
 
-    /** Joins the group and starts running tasks. */
+    /** Joins the group and starts running tasks; an error it cannot recover from is only logged. */
     static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry) {
-        return WorkerRuntime.start(config, handlers, registry, Clock.systemUTC());
+        return start(config, handlers, registry, new FatalErrors());
+    }
+
+    /**
+     * Joins the group and starts running tasks. An error the worker cannot recover from (Kafka
+     * refusing it, a missing ACL: {@link io.conveyor.core.AccessDenied}) stops it and goes to
+     * {@code fatal}, once, naming the resource and the operation.
+     */
+    static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, FatalErrors fatal) {
+        return WorkerRuntime.start(config, handlers, registry, Clock.systemUTC(), fatal);
     }
 
     /** This worker's id, as written in results. */

@@ -1,7 +1,9 @@
 package io.conveyor.producers;
 
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.HttpTls;
 import io.conveyor.core.Meters;
 import io.conveyor.core.StatsSource;
 import io.conveyor.core.TaskCodec;
@@ -22,8 +24,11 @@ import io.conveyor.producers.internal.TaskRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -158,6 +163,7 @@ public final class ApiServer implements AutoCloseable {
         private TaskStatusLookup internalLocal;
         private VertxOptions vertxOptions = new VertxOptions();
         private Clock clock = Clock.systemUTC();
+        private FatalErrors fatal = new FatalErrors();
 
         private Builder(ConveyorConfig config, PrometheusMeterRegistry registry) {
             this.config = config;
@@ -202,6 +208,15 @@ public final class ApiServer implements AutoCloseable {
         /** The clock of submission times and idempotency windows. */
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Where Kafka refusing the API's writes (a missing ACL) is reported, once; by default it is
+         * only logged.
+         */
+        public Builder fatalErrors(FatalErrors fatal) {
+            this.fatal = fatal;
             return this;
         }
 
@@ -258,7 +273,12 @@ public final class ApiServer implements AutoCloseable {
                             clock,
                             statuses);
                     submissions = new Submissions(
-                            codec, submitter, idempotency, registry, recent == null ? t -> {} : recent::accepted);
+                            codec,
+                            submitter,
+                            idempotency,
+                            registry,
+                            recent == null ? t -> {} : recent::accepted,
+                            fatal);
                     new SubmitRoutes(
                                     codec,
                                     submissions,
@@ -279,8 +299,7 @@ public final class ApiServer implements AutoCloseable {
                 errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);
-                HttpServer server = vertx.createHttpServer(
-                                new HttpServerOptions().setHost(host).setPort(port))
+                HttpServer server = vertx.createHttpServer(serverOptions(host, port, config.httpTls()))
                         .requestHandler(router)
                         .listen()
                         .toCompletionStage()
@@ -295,11 +314,15 @@ public final class ApiServer implements AutoCloseable {
                         Duration.ofMillis(config.get(ConveyorConfig.API_SHUTDOWN_TIMEOUT_MS)));
             } catch (ExecutionException e) {
                 close(vertx, submitter);
+                boolean bind = e.getCause() instanceof java.net.BindException;
                 throw new IllegalStateException(
                         "could not listen on " + config.get(ConveyorConfig.HTTP_HOST) + ":"
                                 + config.get(ConveyorConfig.HTTP_PORT) + " ("
                                 + e.getCause().getMessage()
-                                + "); free the port or choose another with --http-port or CONVEYOR_HTTP_PORT",
+                                + (bind || !config.httpTls().enabled()
+                                        ? "); free the port or choose another with --http-port or CONVEYOR_HTTP_PORT"
+                                        : "); check the PEM files of http.tls.cert, http.tls.key and"
+                                                + " http.tls.client.ca"),
                         e.getCause());
             } catch (InterruptedException | TimeoutException | RuntimeException e) {
                 close(vertx, submitter);
@@ -308,6 +331,25 @@ public final class ApiServer implements AutoCloseable {
                 }
                 throw e instanceof RuntimeException r ? r : new IllegalStateException("HTTP server did not start", e);
             }
+        }
+
+        /**
+         * Plain HTTP, or HTTPS with the PEM certificate and key of {@code http.tls.*}, asking for
+         * (or requiring) client certificates from {@code http.tls.client.ca}.
+         */
+        static HttpServerOptions serverOptions(String host, int port, HttpTls tls) {
+            HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port);
+            if (!tls.enabled()) {
+                return options;
+            }
+            options.setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions()
+                            .setCertPath(tls.certificate().orElseThrow().toString())
+                            .setKeyPath(tls.key().orElseThrow().toString()));
+            tls.clientCa()
+                    .ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString()))
+                            .setClientAuth(tls.clientAuthRequired() ? ClientAuth.REQUIRED : ClientAuth.REQUEST));
+            return options;
         }
 
         private void gauges(Admission admission) {

@@ -1,5 +1,7 @@
 package io.conveyor.consumers.internal;
 
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.TaskCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,12 +25,14 @@ final class ControlListener implements Runnable {
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
     private final Cancellations cancellations;
+    private final FatalErrors fatal;
     private volatile boolean running = true;
 
-    ControlListener(Consumer<byte[], byte[]> consumer, String topic, Cancellations cancellations) {
+    ControlListener(Consumer<byte[], byte[]> consumer, String topic, Cancellations cancellations, FatalErrors fatal) {
         this.consumer = consumer;
         this.topic = topic;
         this.cancellations = cancellations;
+        this.fatal = fatal;
     }
 
     void stop() {
@@ -61,7 +65,13 @@ final class ControlListener implements Runnable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            log.error("The control listener stopped; cancellations will not reach this worker", e);
+            // without it cancellations never reach this worker: stop rather than run on half-deaf
+            fatal.report(
+                    "worker control listener",
+                    AccessDenied.find(e, "READ", AccessDenied.Names.topic(topic))
+                            .map(AccessDenied.Refusal::message)
+                            .orElse("reading " + topic + " failed: " + e),
+                    e);
         } finally {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
         }

@@ -1,5 +1,7 @@
 package io.conveyor.consumers.internal;
 
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.Priority;
 import io.conveyor.core.RecordHeaders;
 import io.conveyor.core.Topics;
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * the {@link Consumer}, the offset trackers and the pause state; other threads only read the
  * volatile/atomic views ({@link #queueDepth()}, {@link #pausedPartitions()}, lags) and hand back
  * completions through a concurrent queue. {@link #stop()} may be called from any thread: it uses
- * {@link Consumer#wakeup()}, the consumer's one thread-safe method.
+ * {@link Consumer#wakeup()}, the consumer's one thread-safe method; so does a write that Kafka
+ * refused (a missing ACL), which the producer's I/O thread reports to {@link FatalErrors} before it
+ * ends the loop that way.
  *
  * <p>Backpressure pauses partitions and keeps polling, so the group never sees this member as
  * stuck; which partitions, and when, is the {@link PausePolicy}'s call. Retry partitions whose next
@@ -56,6 +60,8 @@ final class PollLoop implements Runnable {
     private final Topics topics;
     private final Clock clock;
     private final WorkerMetrics metrics;
+    private final FatalErrors fatal;
+    private final String group;
     private final PausePolicy policy;
     private final Deadlines deadlines;
 
@@ -77,6 +83,8 @@ final class PollLoop implements Runnable {
             Topics topics,
             Clock clock,
             WorkerMetrics metrics,
+            FatalErrors fatal,
+            String group,
             int capacity,
             int maxPollRecords,
             Deadlines deadlines) {
@@ -87,6 +95,8 @@ final class PollLoop implements Runnable {
         this.topics = topics;
         this.clock = clock;
         this.metrics = metrics;
+        this.fatal = fatal;
+        this.group = group;
         this.policy = new PausePolicy(topics.tasks(Priority.HIGH), capacity, maxPollRecords);
         this.deadlines = deadlines;
     }
@@ -129,11 +139,27 @@ final class PollLoop implements Runnable {
             }
         } catch (WakeupException e) {
             if (running) {
-                throw e;
+                fail("READ", e);
             }
+        } catch (RuntimeException e) {
+            fail("READ", e);
         } finally {
             drainAndClose();
         }
+    }
+
+    /**
+     * Ends the loop for good: Kafka refused it (a missing ACL names the resource and operation), or
+     * something no retry mends. Reported once; the worker's owner stops the process.
+     */
+    private void fail(String operation, Throwable e) {
+        running = false;
+        fatal.report(
+                "worker poll loop",
+                AccessDenied.find(e, operation, AccessDenied.Names.group(group))
+                        .map(AccessDenied.Refusal::message)
+                        .orElse("the poll loop failed: " + e),
+                e);
     }
 
     /**
@@ -177,7 +203,10 @@ final class PollLoop implements Runnable {
             tracker.started(record.offset());
             held.incrementAndGet();
             intake.accept(record, (v, error) -> {
-                if (error != null) {
+                if (error != null && AccessDenied.isRefusal(error)) {
+                    fail("WRITE", error);
+                    consumer.wakeup();
+                } else if (error != null) {
                     log.error(
                             "Writes for {}-{}@{} failed; the record stays uncommitted and will be read again",
                             record.topic(),
@@ -251,7 +280,9 @@ final class PollLoop implements Runnable {
         long start = System.nanoTime();
         consumer.commitAsync(offsets, (committed, error) -> {
             metrics.committed(Duration.ofNanos(System.nanoTime() - start));
-            if (error != null) {
+            if (error != null && AccessDenied.isRefusal(error)) {
+                fail("READ", error);
+            } else if (error != null) {
                 log.warn("Offset commit failed (the next one carries it): {}", error.toString());
             }
         });
@@ -345,7 +376,11 @@ final class PollLoop implements Runnable {
             metrics.committed(Duration.ofNanos(System.nanoTime() - start));
             markCommitted(offsets);
         } catch (RuntimeException e) {
-            log.warn("Offset commit for {} failed: {}", offsets.keySet(), e.toString());
+            if (AccessDenied.isRefusal(e)) {
+                fail("READ", e);
+            } else {
+                log.warn("Offset commit for {} failed: {}", offsets.keySet(), e.toString());
+            }
         }
     }
 

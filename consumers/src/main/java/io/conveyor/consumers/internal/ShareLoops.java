@@ -2,6 +2,7 @@ package io.conveyor.consumers.internal;
 
 import io.conveyor.core.ConsumerMembership;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.KafkaClientKind;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -38,7 +39,7 @@ final class ShareLoops {
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaClientMetrics> metrics = new ArrayList<>();
 
-    ShareLoops(ConveyorConfig config, String group, int index, Intake intake) {
+    ShareLoops(ConveyorConfig config, String group, int index, Intake intake, FatalErrors fatal) {
         enableEarliestReset(config, group);
         Duration shutdown = Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS));
         for (String topic : config.topics().taskTopics()) {
@@ -46,7 +47,7 @@ final class ShareLoops {
                     + config.topics().priorityOf(topic).orElseThrow().wireName();
             KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(properties(config, group, name));
             metrics.add(ShareConsumerMetrics.of(consumer));
-            SharePollLoop loop = new SharePollLoop(consumer, List.of(topic), intake, shutdown);
+            SharePollLoop loop = new SharePollLoop(consumer, List.of(topic), intake, shutdown, fatal);
             loops.add(loop);
             threads.add(new Thread(loop, "conveyor-share-" + name));
         }
@@ -96,7 +97,10 @@ final class ShareLoops {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
                     "could not configure share group " + group + " (share.auto.offset.reset=earliest): "
-                            + e.getMessage() + "; share groups need Kafka 4.2 or newer",
+                            + io.conveyor.core.AccessDenied.find(
+                                            e, "ALTER_CONFIGS", io.conveyor.core.AccessDenied.Names.group(group))
+                                    .map(io.conveyor.core.AccessDenied.Refusal::message)
+                                    .orElse(e.getMessage() + "; share groups need Kafka 4.2 or newer"),
                     e);
         }
     }

@@ -1,5 +1,7 @@
 package io.conveyor.consumers.internal;
 
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.FatalErrors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -44,12 +46,18 @@ final class SharePollLoop implements Runnable {
     private final List<String> topics;
     private final Intake intake;
     private final Duration shutdownTimeout;
+    private final FatalErrors fatal;
     private final AtomicInteger held = new AtomicInteger();
     private volatile boolean running = true;
 
     SharePollLoop(
-            ShareConsumer<byte[], byte[]> consumer, List<String> topics, Intake intake, Duration shutdownTimeout) {
+            ShareConsumer<byte[], byte[]> consumer,
+            List<String> topics,
+            Intake intake,
+            Duration shutdownTimeout,
+            FatalErrors fatal) {
         this.consumer = consumer;
+        this.fatal = fatal;
         this.topics = List.copyOf(topics);
         this.intake = intake;
         this.shutdownTimeout = shutdownTimeout;
@@ -78,6 +86,14 @@ final class SharePollLoop implements Runnable {
             if (running) {
                 throw e;
             }
+        } catch (RuntimeException e) {
+            running = false;
+            fatal.report(
+                    "worker share loop " + topics,
+                    AccessDenied.find(e, "READ", AccessDenied.Names.NONE)
+                            .map(AccessDenied.Refusal::message)
+                            .orElse("the share loop failed: " + e),
+                    e);
         } finally {
             try {
                 consumer.commitSync(Duration.ofSeconds(5));

@@ -4,6 +4,7 @@ import io.conveyor.consumers.HandlerRegistry;
 import io.conveyor.consumers.Worker;
 import io.conveyor.core.ConsumerMembership;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Meters;
 import io.conveyor.core.TaskCodec;
@@ -56,7 +57,8 @@ public final class WorkerRuntime implements Worker {
     private final int capacity;
     private final Runnable recoveryNotice;
 
-    private WorkerRuntime(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
+    private WorkerRuntime(
+            ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock, FatalErrors fatal) {
         int index = INSTANCES.getAndIncrement();
         this.id = config.workerId();
         this.capacity = config.get(ConveyorConfig.WORKER_QUEUE_CAPACITY);
@@ -110,6 +112,8 @@ public final class WorkerRuntime implements Worker {
                 config.topics(),
                 clock,
                 metrics,
+                fatal,
+                shareMode ? group + ".retry" : group,
                 capacity,
                 maxPollRecords,
                 new PollLoop.Deadlines(
@@ -117,9 +121,9 @@ public final class WorkerRuntime implements Worker {
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_REVOKE_TIMEOUT_MS)),
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS))));
         KafkaConsumer<byte[], byte[]> controlConsumer = new KafkaConsumer<>(controlProperties(config, index));
-        this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations);
+        this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations, fatal);
         this.controlThread = new Thread(control, "conveyor-control-" + index);
-        this.shareLoops = shareMode ? new ShareLoops(config, group, index, intake) : null;
+        this.shareLoops = shareMode ? new ShareLoops(config, group, index, intake, fatal) : null;
         List<KafkaClientMetrics> bound = new ArrayList<>(List.of(
                 new KafkaClientMetrics(consumer),
                 new KafkaClientMetrics(controlConsumer),
@@ -140,7 +144,13 @@ public final class WorkerRuntime implements Worker {
     }
 
     public static Worker start(ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock) {
-        WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock);
+        return start(config, handlers, registry, clock, new FatalErrors());
+    }
+
+    /** Starts a worker that reports errors it cannot recover from to {@code fatal} and stops. */
+    public static Worker start(
+            ConveyorConfig config, HandlerRegistry handlers, MeterRegistry registry, Clock clock, FatalErrors fatal) {
+        WorkerRuntime worker = new WorkerRuntime(config, handlers, registry, clock, fatal);
         worker.controlThread.start();
         worker.pollThread.start();
         if (worker.shareLoops != null) {

@@ -1,6 +1,8 @@
 package io.conveyor.app;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConfigException;
+import io.conveyor.core.ConveyorConfig;
 import java.io.PrintWriter;
 import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine;
@@ -48,6 +50,26 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * {@code e} as the command line reports it, without the configuration's secret values
+     * ({@link ConveyorConfig#redact}): a Kafka client may quote a setting in its error.
+     */
+    static RuntimeException redacted(RuntimeException e, ConveyorConfig config) {
+        if (e instanceof ConfigException) {
+            return e; // built by ConveyorConfig, which never shows a secret value
+        }
+        return new Failure(config.redact(describe(e)).replace(AccessDenied.PRINCIPAL, config.kafkaPrincipal()));
+    }
+
+    /** A failure already described in full (its causes' messages included). */
+    private static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static String describe(Throwable e) {

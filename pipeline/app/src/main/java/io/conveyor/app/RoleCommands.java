@@ -4,11 +4,14 @@ import io.conveyor.app.internal.Metrics;
 import io.conveyor.app.internal.Node;
 import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.KafkaAcls;
 import io.conveyor.producers.ApiServer;
 import io.conveyor.rollups.Rollups;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -27,25 +30,27 @@ final class RoleCommands {
         public Integer call() {
             ConveyorConfig config = options.load();
             Node node = new Node();
+            FatalErrors fatal = new FatalErrors(config.kafkaPrincipal());
             try {
                 PrometheusMeterRegistry registry = Metrics.registry(node);
                 Admin admin = Roles.admin(node, config, registry);
                 Roles.provision(admin, config, false);
-                ApiServer server = start(node, config, registry, admin);
+                Roles.preflight(admin, config, KafkaAcls.Role.valueOf(name().toUpperCase(Locale.ROOT)));
+                ApiServer server = start(node, config, registry, admin, fatal);
                 System.out.printf(
-                        "Conveyor %s is running against %s; HTTP on port %d (/metrics, /health/ready).%n",
-                        name(), config.bootstrapServers(), server.port());
+                        "Conveyor %s is running against %s; HTTP%s on port %d (/metrics, /health/ready).%n",
+                        name(), config.bootstrapServers(), config.httpTls().enabled() ? "S" : "", server.port());
             } catch (RuntimeException e) {
                 node.close();
-                throw e;
+                throw Main.redacted(e, config);
             }
-            Lifecycle.runUntilStopped(node);
-            return 0;
+            return Lifecycle.runUntilStopped(node, fatal, config);
         }
 
         abstract String name();
 
-        abstract ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin);
+        abstract ApiServer start(
+                Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin, FatalErrors fatal);
     }
 
     @Command(name = "api", description = "Run the HTTP submission API against a Kafka cluster.")
@@ -56,14 +61,16 @@ final class RoleCommands {
         }
 
         @Override
-        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+        ApiServer start(
+                Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin, FatalErrors fatal) {
             return Roles.http(
                     node,
                     ApiServer.builder(config, registry)
                             .acceptTasks()
                             .lookup(Roles.apiLookups(node, config))
-                            .stats(Roles.apiStats(node, config)),
-                    List.of(Roles.kafkaReadiness(admin, config)));
+                            .stats(Roles.apiStats(node, config, fatal)),
+                    List.of(Roles.kafkaReadiness(admin, config)),
+                    fatal);
         }
     }
 
@@ -75,9 +82,11 @@ final class RoleCommands {
         }
 
         @Override
-        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
-            Roles.worker(node, config, registry);
-            return Roles.http(node, ApiServer.builder(config, registry), List.of(Roles.kafkaReadiness(admin, config)));
+        ApiServer start(
+                Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin, FatalErrors fatal) {
+            Roles.worker(node, config, registry, fatal);
+            return Roles.http(
+                    node, ApiServer.builder(config, registry), List.of(Roles.kafkaReadiness(admin, config)), fatal);
         }
     }
 
@@ -92,12 +101,14 @@ final class RoleCommands {
         }
 
         @Override
-        ApiServer start(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin) {
+        ApiServer start(
+                Node node, ConveyorConfig config, PrometheusMeterRegistry registry, Admin admin, FatalErrors fatal) {
             Roles.requireStreamsReplication(admin, config);
-            Rollups rollups = Roles.rollups(node, config, registry);
+            Rollups rollups = Roles.rollups(node, config, registry, fatal);
             List<HealthCheck> checks = List.of(Roles.kafkaReadiness(admin, config), Roles.rollupsReadiness(rollups));
             return Roles.startRollups(
-                    rollups, Roles.http(node, Roles.lookups(ApiServer.builder(config, registry), rollups), checks));
+                    rollups,
+                    Roles.http(node, Roles.lookups(ApiServer.builder(config, registry), rollups), checks, fatal));
         }
     }
 }

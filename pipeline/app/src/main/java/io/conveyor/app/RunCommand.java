@@ -4,6 +4,7 @@ import io.conveyor.app.internal.Metrics;
 import io.conveyor.app.internal.Node;
 import io.conveyor.app.internal.Roles;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.infra.kafka.EmbeddedKafkaBroker;
 import io.conveyor.producers.ApiServer;
 import java.io.IOException;
@@ -33,6 +34,7 @@ final class RunCommand implements Callable<Integer> {
         long start = System.nanoTime();
         ConveyorConfig given = options.load();
         Node node = new Node();
+        FatalErrors fatal = new FatalErrors(given.kafkaPrincipal());
         try {
             int wanted = brokerPort != null ? brokerPort : given.get(ConveyorConfig.BROKER_PORT);
             EmbeddedKafkaBroker broker = node.add(
@@ -48,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
                     .set(ConveyorConfig.TOPICS_REPLICATION, 1)
                     .build();
 
-            ApiServer api = Roles.all(node, config, Metrics.registry(node));
+            ApiServer api = Roles.all(node, config, Metrics.registry(node), fatal);
 
             long ms = (System.nanoTime() - start) / 1_000_000;
             String base = "http://localhost:" + api.port();
@@ -72,9 +74,8 @@ final class RunCommand implements Callable<Integer> {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             node.close();
-            throw e;
+            throw Main.redacted(e, given);
         }
-        Lifecycle.runUntilStopped(node);
-        return 0;
+        return Lifecycle.runUntilStopped(node, fatal, given);
     }
 }

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -41,34 +43,50 @@ final class TopicsCommand implements Callable<Integer> {
         ConveyorConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Node node = new Node()) {
-            Admin admin = Roles.admin(node, config);
-            List<TopicSpec> specs = config.topics().all();
-            var report = new TopicProvisioner(admin, TIMEOUT).ensure(specs);
-            List<String> names = specs.stream().map(TopicSpec::name).toList();
-            Map<String, TopicDescription> described =
-                    admin.describeTopics(names).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            List<ConfigResource> resources = names.stream()
-                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
-                    .toList();
-            Map<ConfigResource, Config> configs =
-                    admin.describeConfigs(resources).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            out.printf("%-30s %-8s %10s %11s %12s%n", "topic", "", "partitions", "replication", "min.insync");
-            for (ConfigResource resource : resources) {
-                TopicDescription d = described.get(resource.name());
-                var minInsync = configs.get(resource).get(Topics.MIN_INSYNC_REPLICAS);
-                out.printf(
-                        "%-30s %-8s %10d %11d %12s%n",
-                        resource.name(),
-                        report.created().contains(resource.name()) ? "created" : "exists",
-                        d.partitions().size(),
-                        d.partitions().stream()
-                                .mapToInt(p -> p.replicas().size())
-                                .min()
-                                .orElse(0),
-                        minInsync == null ? "?" : minInsync.value());
-            }
-            new ReplicationCheck(admin, TIMEOUT, config.bootstrapServers()).require(names, config.topics());
+            return provision(node, config, out);
+        } catch (RuntimeException e) {
+            throw Main.redacted(e, config);
         }
+    }
+
+    private static int provision(Node node, ConveyorConfig config, PrintWriter out) throws Exception {
+        Admin admin = Roles.admin(node, config);
+        List<TopicSpec> specs = config.topics().all();
+        var report = new TopicProvisioner(admin, TIMEOUT).ensure(specs);
+        List<String> names = specs.stream().map(TopicSpec::name).toList();
+        Map<String, TopicDescription> described =
+                admin.describeTopics(names).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        List<ConfigResource> resources = names.stream()
+                .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                .toList();
+        Map<ConfigResource, Config> configs = minInsyncReplicas(admin, resources);
+        out.printf("%-30s %-8s %10s %11s %12s%n", "topic", "", "partitions", "replication", "min.insync");
+        for (ConfigResource resource : resources) {
+            TopicDescription d = described.get(resource.name());
+            Config topicConfig = configs.get(resource);
+            var minInsync = topicConfig == null ? null : topicConfig.get(Topics.MIN_INSYNC_REPLICAS);
+            out.printf(
+                    "%-30s %-8s %10d %11d %12s%n",
+                    resource.name(),
+                    report.created().contains(resource.name()) ? "created" : "exists",
+                    d.partitions().size(),
+                    d.partitions().stream()
+                            .mapToInt(p -> p.replicas().size())
+                            .min()
+                            .orElse(0),
+                    minInsync == null ? "?" : minInsync.value());
+        }
+        new ReplicationCheck(admin, TIMEOUT, config.bootstrapServers()).require(names, config.topics());
         return 0;
+    }
+
+    /** The topics' configs, or none when reading them is not allowed (no DESCRIBE_CONFIGS): shown as '?'. */
+    private static Map<ConfigResource, Config> minInsyncReplicas(Admin admin, List<ConfigResource> resources)
+            throws InterruptedException, TimeoutException {
+        try {
+            return admin.describeConfigs(resources).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            return Map.of();
+        }
     }
 }

@@ -189,10 +189,10 @@ public final class ConveyorConfig {
             1_000);
     public static final Setting<String> ROLLUP_ADVERTISED_URL = new Setting<>(
             "rollup.advertised.url",
-            "http://host[:port] at which other rollup instances reach this one's HTTP server (Kafka Streams"
+            "http(s)://host[:port] at which other rollup instances reach this one's HTTP server (Kafka Streams"
                     + " application.server); without a port, the port the HTTP server listens on",
             null,
-            text -> httpUrl(text, false, false));
+            text -> httpUrl(text, false, true));
     public static final Setting<Long> ROLLUP_LOOKUP_TIMEOUT_MS = Setting.longAtLeast(
             "rollup.lookup.timeout.ms",
             "How long a lookup forwarded to the rollup instance that holds the task may take; then 503",
@@ -204,6 +204,40 @@ public final class ConveyorConfig {
                     + " GET /v1/tasks/{id} to",
             null,
             text -> httpUrl(text, true, true));
+    public static final Setting<Path> HTTP_TLS_CERT = new Setting<>(
+            "http.tls.cert",
+            "PEM file of the HTTP server's certificate chain; with http.tls.key the server speaks HTTPS only, and"
+                    + " presents it when it calls other Conveyor processes",
+            null,
+            ConveyorConfig::readableFile);
+    public static final Setting<Path> HTTP_TLS_KEY = new Setting<>(
+            "http.tls.key",
+            "PEM file of the private key of http.tls.cert (PKCS#8, unencrypted: protect the file)",
+            null,
+            ConveyorConfig::readableFile);
+    public static final Setting<Path> HTTP_TLS_CLIENT_CA = new Setting<>(
+            "http.tls.client.ca",
+            "PEM file of the CAs whose client certificates the HTTPS server accepts; set, it asks clients for one",
+            null,
+            ConveyorConfig::readableFile);
+    public static final Setting<String> HTTP_TLS_CLIENT_AUTH = new Setting<>(
+            "http.tls.client.auth",
+            "With http.tls.client.ca: `required` refuses clients without such a certificate, `requested` only"
+                    + " asks for one",
+            "required",
+            text -> {
+                String v = text.trim();
+                if (!v.equals("required") && !v.equals("requested")) {
+                    throw new IllegalArgumentException("must be required or requested");
+                }
+                return v;
+            });
+    public static final Setting<Path> HTTP_TLS_TRUST = new Setting<>(
+            "http.tls.trust",
+            "PEM file of the CAs trusted when calling other Conveyor processes over https (rollup peers,"
+                    + " api.status.url); unset, the JVM's default trust store",
+            null,
+            ConveyorConfig::readableFile);
 
     /** Every Conveyor setting, in the order the README lists them. */
     public static final List<Setting<?>> SETTINGS = List.of(
@@ -245,7 +279,12 @@ public final class ConveyorConfig {
             ROLLUP_STATUS_RETENTION_MS,
             ROLLUP_ADVERTISED_URL,
             ROLLUP_LOOKUP_TIMEOUT_MS,
-            API_STATUS_URL);
+            API_STATUS_URL,
+            HTTP_TLS_CERT,
+            HTTP_TLS_KEY,
+            HTTP_TLS_CLIENT_CA,
+            HTTP_TLS_CLIENT_AUTH,
+            HTTP_TLS_TRUST);
 
     private final Map<String, Object> values;
     private final Map<String, String> kafka;
@@ -285,6 +324,14 @@ public final class ConveyorConfig {
         }
         String url = uri.toString();
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static Path readableFile(String text) {
+        Path file = Path.of(text.trim());
+        if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isReadable(file)) {
+            throw new IllegalArgumentException("must be a readable file");
+        }
+        return file;
     }
 
     /** Most window sizes {@link #ROLLUP_WINDOWS} may list. */
@@ -370,6 +417,33 @@ public final class ConveyorConfig {
                 Optional.ofNullable(get(TOPICS_MIN_INSYNC_REPLICAS)));
     }
 
+    /**
+     * The principal Kafka knows this process by, as far as the settings tell: {@code User:<name>}
+     * of the {@code username} in {@code kafka.sasl.jaas.config}; otherwise (mutual TLS: the
+     * certificate's subject) {@link AccessDenied#PRINCIPAL}.
+     */
+    public String kafkaPrincipal() {
+        String jaas = kafka.get(KAFKA_PREFIX + "sasl.jaas.config");
+        if (jaas != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("username\\s*=\\s*\"?([^\"\\s;]+)")
+                    .matcher(jaas);
+            if (m.find()) {
+                return "User:" + m.group(1);
+            }
+        }
+        return AccessDenied.PRINCIPAL;
+    }
+
+    /** TLS of the HTTP server and of calls to other Conveyor processes ({@code http.tls.*}). */
+    public HttpTls httpTls() {
+        return new HttpTls(
+                Optional.ofNullable(get(HTTP_TLS_CERT)),
+                Optional.ofNullable(get(HTTP_TLS_KEY)),
+                Optional.ofNullable(get(HTTP_TLS_CLIENT_CA)),
+                get(HTTP_TLS_CLIENT_AUTH).equals("required"),
+                Optional.ofNullable(get(HTTP_TLS_TRUST)));
+    }
+
     public String workerId() {
         String id = get(WORKER_ID);
         return id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
@@ -430,9 +504,43 @@ public final class ConveyorConfig {
         return b;
     }
 
+    /** Every setting and raw Kafka setting, with secret values ({@link Secrets}) as {@value Secrets#HIDDEN}. */
     @Override
     public String toString() {
-        return "ConveyorConfig" + new TreeMap<>(values) + " kafka" + new TreeMap<>(kafka);
+        Map<String, Object> shown = new TreeMap<>();
+        values.forEach((k, v) -> shown.put(k, Secrets.isSecret(k) ? Secrets.HIDDEN : v));
+        Map<String, String> shownKafka = new TreeMap<>();
+        kafka.forEach((k, v) -> shownKafka.put(k, Secrets.shown(k, v)));
+        return "ConveyorConfig" + shown + " kafka" + shownKafka;
+    }
+
+    /**
+     * The values of the secret settings ({@link Secrets#isSecret}), and the passwords inside JAAS
+     * lines, to take out of messages that others built ({@link #redact}).
+     */
+    public List<String> secretValues() {
+        List<String> secrets = new java.util.ArrayList<>();
+        given.forEach((key, sourced) -> {
+            if (Secrets.isSecret(key) && sourced.value() != null) {
+                secrets.add(sourced.value());
+                secrets.add(sourced.value().trim());
+                java.util.regex.Matcher m = JAAS_PASSWORD.matcher(sourced.value());
+                while (m.find()) {
+                    secrets.add(m.group(1) != null ? m.group(1) : m.group(2));
+                }
+            }
+        });
+        // longest first, so that a password inside a JAAS line does not break the line's own match
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        return List.copyOf(secrets);
+    }
+
+    private static final java.util.regex.Pattern JAAS_PASSWORD =
+            java.util.regex.Pattern.compile("(?i)password\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
+
+    /** {@code text} with every secret value of this configuration replaced by {@value Secrets#HIDDEN}. */
+    public String redact(String text) {
+        return Secrets.redact(text, secretValues());
     }
 
     /** Collects setting texts, each with where it came from, and checks them in {@link #build()}. */
@@ -496,9 +604,9 @@ public final class ConveyorConfig {
                             s.key()
                                     + " "
                                     + e.getMessage()
-                                    + ", but was '"
-                                    + text
-                                    + "' ("
+                                    + ", but was "
+                                    + (Secrets.isSecret(s.key()) ? Secrets.HIDDEN : "'" + text + "'")
+                                    + " ("
                                     + (given != null ? "from " + given.source() : "default")
                                     + ")");
                 }
@@ -532,7 +640,35 @@ public final class ConveyorConfig {
                         API_INFLIGHT_LOW.key(),
                         API_INFLIGHT_LOW.key() + " " + low + " must be below " + API_INFLIGHT_HIGH.key() + " " + high);
             }
+            checkTls(values);
             return new ConveyorConfig(values, kafka, texts);
+        }
+
+        private static void checkTls(Map<String, Object> values) {
+            boolean cert = values.containsKey(HTTP_TLS_CERT.key());
+            boolean key = values.containsKey(HTTP_TLS_KEY.key());
+            if (cert != key) {
+                Setting<?> missing = cert ? HTTP_TLS_KEY : HTTP_TLS_CERT;
+                Setting<?> set = cert ? HTTP_TLS_CERT : HTTP_TLS_KEY;
+                throw new ConfigException(
+                        missing.key(),
+                        set.key() + " is set but " + missing.key()
+                                + " is not; HTTPS needs both the certificate and its private key");
+            }
+            if (values.containsKey(HTTP_TLS_CLIENT_CA.key()) && !cert) {
+                throw new ConfigException(
+                        HTTP_TLS_CLIENT_CA.key(),
+                        HTTP_TLS_CLIENT_CA.key() + " is set but " + HTTP_TLS_CERT.key()
+                                + " is not; client certificates are asked for over HTTPS only");
+            }
+            Object advertised = values.get(ROLLUP_ADVERTISED_URL.key());
+            if (advertised != null && ((String) advertised).startsWith("https:") != cert) {
+                throw new ConfigException(
+                        ROLLUP_ADVERTISED_URL.key(),
+                        ROLLUP_ADVERTISED_URL.key() + " '" + advertised + "' must start with "
+                                + (cert ? "https:// when http.tls.cert is set" : "http:// unless http.tls.cert is set")
+                                + ": the scheme other instances use is the one this server speaks");
+            }
         }
     }
 }

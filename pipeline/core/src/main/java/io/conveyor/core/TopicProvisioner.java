@@ -95,7 +95,12 @@ public final class TopicProvisioner {
                     } else {
                         throw new IllegalStateException(
                                 "could not create topic " + entry.getKey() + ": "
-                                        + e.getCause().getMessage(),
+                                        + AccessDenied.find(
+                                                        e.getCause(),
+                                                        "CREATE",
+                                                        AccessDenied.Names.topic(entry.getKey()))
+                                                .map(AccessDenied.Refusal::message)
+                                                .orElse(e.getCause().getMessage()),
                                 e.getCause());
                     }
                 }

@@ -40,9 +40,14 @@ class LookupSettingsTest {
                         .build())
                 .hasMessageContaining("port");
         assertThatThrownBy(() -> ConveyorConfig.builder()
+                        .set("rollup.advertised.url", "ftp://rollup-1:8080", "flag --set")
+                        .build())
+                .hasMessageContaining("rollup.advertised.url must be a URL like http://rollup-1:8080 (http or https,");
+        assertThatThrownBy(() -> ConveyorConfig.builder()
                         .set("rollup.advertised.url", "https://rollup-1:8080", "flag --set")
                         .build())
-                .hasMessageContaining("rollup.advertised.url must be a URL like http://rollup-1:8080 (http,");
+                .hasMessage("rollup.advertised.url 'https://rollup-1:8080' must start with http:// unless"
+                        + " http.tls.cert is set: the scheme other instances use is the one this server speaks");
         assertThatThrownBy(() -> ConveyorConfig.builder()
                         .set("rollup.advertised.url", "http://rollup-1:8080/api", "flag --set")
                         .build())

@@ -5,7 +5,6 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatusLookup;
 import io.conveyor.rollups.internal.PeerClient;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,9 +27,9 @@ public final class RemoteStatusLookup implements TaskStatusLookup, AutoCloseable
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("conveyor-remote-lookup-", 0).factory());
 
-    private RemoteStatusLookup(String url, Duration timeout) {
+    private RemoteStatusLookup(String url, PeerClient client) {
         this.url = url;
-        this.client = new PeerClient(new TaskCodec(), timeout);
+        this.client = client;
     }
 
     /**
@@ -43,7 +42,7 @@ public final class RemoteStatusLookup implements TaskStatusLookup, AutoCloseable
         if (url == null) {
             throw new IllegalArgumentException("api.status.url is not set; set it to a rollup instance's URL");
         }
-        return new RemoteStatusLookup(url, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)));
+        return new RemoteStatusLookup(url, PeerClient.of(config, new TaskCodec()));
     }
 
     /** Where lookups go. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.BoundedLabels;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.Meters;
 import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
@@ -77,9 +78,14 @@ public final class RollupStats implements StatsSource, AutoCloseable {
      * started here; {@link #close()} stops it.
      */
     public static RollupStats start(ConveyorConfig config, MeterRegistry registry) {
+        return start(config, registry, new FatalErrors());
+    }
+
+    /** As {@link #start(ConveyorConfig, MeterRegistry)}; Kafka refusing the reader goes to {@code fatal}. */
+    public static RollupStats start(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
         RollupStats stats = new RollupStats(
                 config.get(ConveyorConfig.ROLLUP_WINDOWS), config.get(ConveyorConfig.WORKER_CONCURRENCY), registry);
-        stats.reader = RollupReader.start(config, stats::accept, stats::backlog);
+        stats.reader = RollupReader.start(config, stats::accept, stats::backlog, fatal);
         return stats;
     }
 

@@ -1,7 +1,9 @@
 package io.conveyor.rollups;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConfigException;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
@@ -26,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -49,13 +52,16 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: Kafka Streams runs its own {@code <application.id>-StreamThread-N} threads; lookups
  * read the local store or call another instance on virtual threads ({@code conveyor-lookup-N}), so
  * callers (the HTTP event loop) never block. {@link #start(int)} and {@link #close()} are called
- * once each, from any thread.
+ * once each, from any thread. A stream thread that Kafka refuses (a missing ACL) reports it to the
+ * {@link FatalErrors} given at {@link #create} and shuts the streams down; other failures replace
+ * the thread.
  */
 public final class Rollups implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Rollups.class);
 
     private final ConveyorConfig config;
     private final MeterRegistry registry;
+    private final FatalErrors fatal;
     private final TaskCodec codec = new TaskCodec();
     private final PeerClient peers;
     private final ExecutorService lookups = Executors.newThreadPerTaskExecutor(
@@ -66,11 +72,12 @@ public final class Rollups implements AutoCloseable {
 
     private record Started(KafkaStreams streams, KafkaStreamsMetrics metrics, KeyRouter router, HostInfo self) {}
 
-    private Rollups(ConveyorConfig config, MeterRegistry registry) {
+    private Rollups(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
         this.config = config;
         this.registry = registry;
-        this.peers = new PeerClient(codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)));
-        this.windows = RollupStats.start(config, registry);
+        this.fatal = fatal;
+        this.peers = PeerClient.of(config, codec);
+        this.windows = RollupStats.start(config, registry, fatal);
     }
 
     /** The latest closed windows of every type and the capacity hint, for {@code GET /v1/stats}. */
@@ -92,7 +99,16 @@ public final class Rollups implements AutoCloseable {
 
     /** Rollups not started yet: lookups answer unavailable until {@link #start(int)}. */
     public static Rollups create(ConveyorConfig config, MeterRegistry registry) {
-        return new Rollups(config, registry);
+        return create(config, registry, new FatalErrors());
+    }
+
+    /**
+     * As {@link #create(ConveyorConfig, MeterRegistry)}; Kafka refusing the rollups (a missing ACL,
+     * failed authentication) shuts the streams down and goes to {@code fatal}, once, instead of
+     * replacing stream threads that fail the same way.
+     */
+    public static Rollups create(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
+        return new Rollups(config, registry, fatal);
     }
 
     /**
@@ -105,14 +121,40 @@ public final class Rollups implements AutoCloseable {
         }
         HostInfo self = advertised(config, httpPort);
         KafkaStreams streams = new KafkaStreams(topology(config, codec, registry), properties(config, self));
+        String transactionalIds = config.get(ConveyorConfig.ROLLUP_APPLICATION_ID) + "-";
         streams.setUncaughtExceptionHandler(e -> {
+            var refusal = AccessDenied.find(
+                            e, "READ,WRITE", AccessDenied.Names.group(config.get(ConveyorConfig.ROLLUP_APPLICATION_ID)))
+                    .map(r -> r.cause() instanceof TransactionalIdAuthorizationException
+                            ? AccessDenied.find(
+                                            r.cause(), "WRITE", AccessDenied.Names.transactionalId(transactionalIds))
+                                    .orElseThrow()
+                            : r);
+            if (refusal.isPresent()) {
+                fatal.report("rollups", refusal.get().message(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("Rollup stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR) {
+                fatal.report("rollups", "Kafka Streams stopped (state ERROR); see the error logged before", null);
+            }
         });
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
         metrics.bindTo(registry);
         streams.start();
-        started = new Started(streams, metrics, new KeyRouter(streams, StatusTopology.STATUS_STORE, self, peers), self);
+        started = new Started(
+                streams,
+                metrics,
+                new KeyRouter(
+                        streams,
+                        StatusTopology.STATUS_STORE,
+                        self,
+                        peers,
+                        config.httpTls().scheme()),
+                self);
         log.info(
                 "Rollups started (application id {}, reachable for lookups at {}:{})",
                 config.get(ConveyorConfig.ROLLUP_APPLICATION_ID),

@@ -35,6 +35,26 @@ class RollupPropertiesTest {
     }
 
     @Test
+    void securitySettingsReachKafkaStreamsAndEveryClientItMakes() {
+        ConveyorConfig config = ConveyorConfig.builder()
+                .set("kafka.security.protocol", "SASL_SSL", "test")
+                .set("kafka.sasl.mechanism", "SCRAM-SHA-512", "test")
+                .set("kafka.ssl.truststore.location", "/etc/conveyor/ca.pem", "test")
+                .build();
+        StreamsConfig streams = new StreamsConfig(Rollups.properties(config, SELF));
+        for (var clientConfig : java.util.List.of(
+                streams.getProducerConfigs("p"),
+                streams.getMainConsumerConfigs("g", "c", 0),
+                streams.getRestoreConsumerConfigs("r"),
+                streams.getAdminConfigs("a"))) {
+            assertThat(clientConfig)
+                    .containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                    .containsEntry("ssl.truststore.location", "/etc/conveyor/ca.pem");
+        }
+    }
+
+    @Test
     void noMoreStreamThreadsThanResultsPartitions() {
         ConveyorConfig onePartition = ConveyorConfig.builder()
                 .set(ConveyorConfig.TOPICS_PARTITIONS, 1)

@@ -1,5 +1,6 @@
 package io.conveyor.producers.internal;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConveyorConfig;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Task;
@@ -149,10 +150,14 @@ public final class KafkaSubmitter implements AutoCloseable {
             }
         } catch (KafkaException e) {
             producer.close(Duration.ZERO);
+            var refusal = AccessDenied.find(e, "WRITE", AccessDenied.Names.topic(topic));
             throw new IllegalStateException(
-                    "cannot write to topic " + topic + " on " + bootstrapServers + " (" + e.getMessage()
-                            + "); create Conveyor's topics with `conveyor topics` (same topics.prefix) and check"
-                            + " kafka.bootstrap.servers",
+                    refusal.isPresent()
+                            ? "cannot write to topic " + topic + ": "
+                                    + refusal.get().message()
+                            : "cannot write to topic " + topic + " on " + bootstrapServers + " (" + e.getMessage()
+                                    + "); create Conveyor's topics with `conveyor topics` (same topics.prefix) and"
+                                    + " check kafka.bootstrap.servers",
                     e);
         }
     }

@@ -1,6 +1,8 @@
 package io.conveyor.producers.internal;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.BoundedLabels;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.Meters;
 import io.conveyor.core.Task;
 import io.conveyor.core.TaskCodec;
@@ -48,14 +50,17 @@ public final class Submissions {
     private final BoundedLabels types = new BoundedLabels(BoundedLabels.DEFAULT_MAX_TYPES);
     private final ConcurrentHashMap<String, Counter> submitted = new ConcurrentHashMap<>();
     private final Counter deduplicated;
+    private final FatalErrors fatal;
 
     public Submissions(
             TaskCodec codec,
             KafkaSubmitter submitter,
             Idempotency idempotency,
             MeterRegistry registry,
-            java.util.function.Consumer<Task> accepted) {
+            java.util.function.Consumer<Task> accepted,
+            FatalErrors fatal) {
         this.accepted = accepted;
+        this.fatal = fatal;
         this.codec = codec;
         this.submitter = submitter;
         this.idempotency = idempotency;
@@ -167,6 +172,12 @@ public final class Submissions {
         Meters.counter(registry, Meters.TASKS_REJECTED, "kafka_error").increment();
         if (error instanceof RecordTooLargeException) {
             return new Refused(413, "too_large", "Kafka refused the task as too large: " + error.getMessage(), null);
+        }
+        var refusal = AccessDenied.find(error, "WRITE", AccessDenied.Names.NONE);
+        if (refusal.isPresent()) {
+            // no retry mends a missing ACL: say it once, and let the process stop
+            fatal.report("api", refusal.get().message(), error);
+            return new Refused(500, "kafka_error", refusal.get().message(), null);
         }
         log.warn("Kafka refused a write", error);
         return new Refused(500, "kafka_error", "Kafka refused the write, so it was not accepted: " + error, null);

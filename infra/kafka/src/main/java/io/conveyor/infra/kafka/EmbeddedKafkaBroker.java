@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>Transactions, consumer groups (classic and KIP-848), Kafka Streams exactly-once and share
  * groups (KIP-932) work on it. Its logs live in a new directory under {@code java.io.tmpdir} that
  * {@link #close()} deletes.
+ *
+ * <p>By default clients connect in plaintext; {@link Settings#security()} makes the client listener
+ * require SASL_SSL with SCRAM-SHA-512 or mutual TLS, optionally with ACLs ({@link BrokerSecurity};
+ * {@link CertificateAuthority} makes the certificates), and {@link #clientConfig()} then logs in
+ * as the admin, a super user.
  *
  * <p>{@link #start} returns once an Admin client can describe the cluster. The caller owns the
  * lifecycle: no JVM shutdown hook is installed, so call {@link #close()} (try-with-resources).
@@ -47,14 +55,22 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
     private final Path logDir;
     private final int port;
     private final String bootstrapServers;
+    private final Map<String, Object> clientSecurity;
     private final Duration startupTime;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafkaBroker(KRaftNode node, Path logDir, int port, String bootstrapServers, Duration startupTime) {
+    private EmbeddedKafkaBroker(
+            KRaftNode node,
+            Path logDir,
+            int port,
+            String bootstrapServers,
+            Map<String, Object> clientSecurity,
+            Duration startupTime) {
         this.node = node;
         this.logDir = logDir;
         this.port = port;
         this.bootstrapServers = bootstrapServers;
+        this.clientSecurity = Map.copyOf(clientSecurity);
         this.startupTime = startupTime;
     }
 
@@ -79,16 +95,23 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         for (int attempt = 1; ; attempt++) {
             int port = fixedPort ? settings.port() : Ports.freePort(settings.host());
             int controllerPort = Ports.freePort("127.0.0.1");
+            BrokerSecurity security = settings.security();
+            int internalPort = security == null ? 0 : Ports.freePort("127.0.0.1");
             Path logDir = TempDirectory.create("conveyor-kafka-");
-            Map<String, String> properties =
-                    BrokerProperties.of(settings.host(), port, controllerPort, logDir, settings.overrides());
+            Map<String, String> properties = BrokerProperties.of(
+                    settings.host(), port, controllerPort, internalPort, logDir, security, settings.overrides());
             try {
                 KRaftNode node = startNode(settings, properties, logDir);
                 String bootstrapServers = BrokerProperties.advertisedHost(settings.host()) + ":" + port;
-                awaitReady(node, bootstrapServers, settings.startupTimeout(), logDir);
+                Map<String, Object> clientSecurity = security == null ? Map.of() : security.adminClientConfig();
+                awaitReady(node, bootstrapServers, clientSecurity, settings.startupTimeout(), logDir);
                 Duration startupTime = Duration.ofNanos(System.nanoTime() - started);
-                log.info("Kafka broker ready at {} in {} ms", bootstrapServers, startupTime.toMillis());
-                return new EmbeddedKafkaBroker(node, logDir, port, bootstrapServers, startupTime);
+                log.info(
+                        "Kafka broker ready at {} in {} ms{}",
+                        bootstrapServers,
+                        startupTime.toMillis(),
+                        security == null ? "" : " (" + security.protocol() + (security.acls() ? ", ACLs)" : ")"));
+                return new EmbeddedKafkaBroker(node, logDir, port, bootstrapServers, clientSecurity, startupTime);
             } catch (RuntimeException e) {
                 deleteQuietly(logDir);
                 if (!KRaftNode.isBindFailure(e)) {
@@ -119,12 +142,15 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         } catch (ConfigException | IllegalArgumentException e) {
             throw new KafkaBrokerException(invalidConfig(settings, e), e);
         }
-        return KRaftNode.start(properties, logDir);
+        List<String> scram =
+                settings.security() instanceof BrokerSecurity.SaslSsl sasl ? sasl.scramArguments() : List.of();
+        return KRaftNode.start(properties, logDir, scram);
     }
 
-    private static void awaitReady(KRaftNode node, String bootstrapServers, Duration timeout, Path dir) {
+    private static void awaitReady(
+            KRaftNode node, String bootstrapServers, Map<String, Object> security, Duration timeout, Path dir) {
         try {
-            node.awaitReady(bootstrapServers, timeout);
+            node.awaitReady(bootstrapServers, security, timeout);
         } catch (TimeoutException | InterruptedException | RuntimeException e) {
             node.stop();
             if (e instanceof InterruptedException) {
@@ -156,6 +182,17 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
     @Override
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /**
+     * {@inheritDoc} On a secured broker ({@link Settings#security()}), also the settings of its
+     * admin, a super user: tests set topics and ACLs up with it.
+     */
+    @Override
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> config = new HashMap<>(clientSecurity);
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return config;
     }
 
     /** The port clients connect to. */
@@ -242,8 +279,11 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
      * @param overrides raw broker properties applied last, validated by Kafka. Keys that define the
      *     single node ({@link BrokerProperties#RESERVED_KEYS}) are refused.
      * @param startupTimeout how long {@link #start} waits for the broker to be ready; default 30 s
+     * @param security how the client listener authenticates clients and whether ACLs are on; null
+     *     (the default) for a plaintext listener without ACLs
      */
-    public record Settings(String host, int port, Map<String, String> overrides, Duration startupTimeout) {
+    public record Settings(
+            String host, int port, Map<String, String> overrides, Duration startupTimeout, BrokerSecurity security) {
 
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final int DEFAULT_PORT = 0;
@@ -276,7 +316,12 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
 
         /** A builder holding these settings. */
         public Builder toBuilder() {
-            return new Builder().host(host).port(port).overrides(overrides).startupTimeout(startupTimeout);
+            return new Builder()
+                    .host(host)
+                    .port(port)
+                    .overrides(overrides)
+                    .startupTimeout(startupTimeout)
+                    .security(security);
         }
 
         private static void checkOverride(String key, String value) {
@@ -307,6 +352,7 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             private int port = DEFAULT_PORT;
             private final Map<String, String> overrides = new LinkedHashMap<>();
             private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+            private BrokerSecurity security;
 
             private Builder() {}
 
@@ -338,10 +384,19 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             }
 
             /**
+             * Secures the client listener (SASL_SSL with SCRAM-SHA-512, or mutual TLS) and turns
+             * ACLs on or off; null for a plaintext listener.
+             */
+            public Builder security(BrokerSecurity security) {
+                this.security = security;
+                return this;
+            }
+
+            /**
              * @throws IllegalArgumentException naming the setting and its bad value
              */
             public Settings build() {
-                return new Settings(host, port, overrides, startupTimeout);
+                return new Settings(host, port, overrides, startupTimeout, security);
             }
         }
     }

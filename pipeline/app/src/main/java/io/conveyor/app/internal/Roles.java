@@ -2,8 +2,12 @@ package io.conveyor.app.internal;
 
 import io.conveyor.consumers.HandlerRegistry;
 import io.conveyor.consumers.Worker;
+import io.conveyor.core.AccessDenied;
+import io.conveyor.core.AclPreflight;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.HealthCheck;
+import io.conveyor.core.KafkaAcls;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.KafkaReadiness;
 import io.conveyor.core.ReplicationCheck;
@@ -111,13 +115,38 @@ public final class Roles {
         return new ReplicationCheck(admin, Duration.ofSeconds(15), config.bootstrapServers());
     }
 
+    /**
+     * Refuses to start {@code role} when the cluster says its principal lacks ACLs the role needs,
+     * listing each with the kafka-acls.sh command that adds it ({@link AclPreflight}). A cluster
+     * that does not answer is not a refusal: the role starts and its readiness says what is wrong.
+     *
+     * @throws IllegalStateException naming the missing ACLs
+     */
+    public static void preflight(Admin admin, ConveyorConfig config, KafkaAcls.Role role) {
+        List<AclPreflight.Missing> missing;
+        try {
+            missing = AclPreflight.check(admin, role, config, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            var refused = AccessDenied.find(e, "DESCRIBE", AccessDenied.Names.NONE);
+            if (refused.isPresent()) {
+                throw new IllegalStateException(refused.get().message(), e);
+            }
+            log.warn("Could not check this role's ACLs before starting ({}); starting anyway", e.getMessage());
+            return;
+        }
+        String refusal = AclPreflight.refusal(missing, role, config.kafkaPrincipal());
+        if (refusal != null) {
+            throw new IllegalStateException(refusal);
+        }
+    }
+
     public static HealthCheck kafkaReadiness(Admin admin, ConveyorConfig config) {
         var topics = config.topics().all().stream().map(t -> t.name()).toList();
         return new KafkaReadiness(admin, topics, Duration.ofSeconds(2), Clock.systemUTC());
     }
 
-    public static Worker worker(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
-        return node.add("worker", Worker.start(config, HandlerRegistry.discover(), registry));
+    public static Worker worker(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, FatalErrors fatal) {
+        return node.add("worker", Worker.start(config, HandlerRegistry.discover(), registry, fatal));
     }
 
     /**
@@ -125,7 +154,13 @@ public final class Roles {
      * listens, so that they advertise its actual port to the other rollup instances.
      */
     public static Rollups rollups(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
-        return node.add("rollups", Rollups.create(config, registry));
+        return rollups(node, config, registry, new FatalErrors());
+    }
+
+    /** As {@link #rollups(Node, ConveyorConfig, PrometheusMeterRegistry)}, reporting fatal errors. */
+    public static Rollups rollups(
+            Node node, ConveyorConfig config, PrometheusMeterRegistry registry, FatalErrors fatal) {
+        return node.add("rollups", Rollups.create(config, registry, fatal));
     }
 
     /**
@@ -142,8 +177,8 @@ public final class Roles {
      * The figures of {@code GET /v1/stats} for {@code conveyor api}: read from the rollups topic
      * like the rollups do, without gauges (the rollup processes export those).
      */
-    public static StatsSource apiStats(Node node, ConveyorConfig config) {
-        return node.add("rollup figures", RollupStats.start(config, null));
+    public static StatsSource apiStats(Node node, ConveyorConfig config, FatalErrors fatal) {
+        return node.add("rollup figures", RollupStats.start(config, null, fatal));
     }
 
     /** Starts the rollups, advertising the port {@code server} listens on. */
@@ -184,21 +219,37 @@ public final class Roles {
      * rollups, one worker, and the API serving submissions, lookups and one /metrics for all.
      */
     public static ApiServer all(Node node, ConveyorConfig config, PrometheusMeterRegistry registry) {
+        return all(node, config, registry, new FatalErrors());
+    }
+
+    /** As {@link #all(Node, ConveyorConfig, PrometheusMeterRegistry)}, reporting fatal errors. */
+    public static ApiServer all(Node node, ConveyorConfig config, PrometheusMeterRegistry registry, FatalErrors fatal) {
         Admin admin = admin(node, config, registry);
         provision(admin, config, true);
         requireStreamsReplication(admin, config);
-        Rollups rollups = rollups(node, config, registry);
-        worker(node, config, registry);
+        Rollups rollups = rollups(node, config, registry, fatal);
+        worker(node, config, registry, fatal);
         return startRollups(
                 rollups,
                 http(
                         node,
                         lookups(ApiServer.builder(config, registry).acceptTasks(), rollups),
-                        List.of(kafkaReadiness(admin, config), rollupsReadiness(rollups))));
+                        List.of(kafkaReadiness(admin, config), rollupsReadiness(rollups)),
+                        fatal));
     }
 
+    /**
+     * The HTTP server of a role: {@code /health/ready} waits for {@code checks} and turns red for
+     * good after a fatal error.
+     */
     public static ApiServer http(Node node, ApiServer.Builder builder, List<HealthCheck> checks) {
+        return http(node, builder, checks, new FatalErrors());
+    }
+
+    /** As {@link #http(Node, ApiServer.Builder, List)}; {@code /health/ready} also reports {@code fatal}. */
+    public static ApiServer http(Node node, ApiServer.Builder builder, List<HealthCheck> checks, FatalErrors fatal) {
         checks.forEach(builder::healthCheck);
+        builder.healthCheck(fatal.health()).fatalErrors(fatal);
         return node.add("http server", builder.start());
     }
 }

@@ -31,12 +31,15 @@ public final class KeyRouter {
     private final String storeName;
     private final HostInfo self;
     private final PeerClient peers;
+    private final String scheme;
 
-    public KeyRouter(KafkaStreams streams, String storeName, HostInfo self, PeerClient peers) {
+    /** @param scheme {@code http} or {@code https}: how every instance of the application is reached */
+    public KeyRouter(KafkaStreams streams, String storeName, HostInfo self, PeerClient peers, String scheme) {
         this.streams = streams;
         this.storeName = storeName;
         this.self = self;
         this.peers = peers;
+        this.scheme = scheme;
     }
 
     /** The view of {@code id}, from this instance or the one that holds it. */
@@ -52,7 +55,7 @@ public final class KeyRouter {
                 if (host.equals(self)) {
                     return read(id, owner.partition(), i > 0);
                 }
-                return peers.find(url(host), id, true);
+                return peers.find(url(scheme, host), id, true);
             } catch (StatusUnavailableException e) {
                 failures.add(e.getMessage());
             }
@@ -112,7 +115,7 @@ public final class KeyRouter {
         }
     }
 
-    static String url(HostInfo host) {
-        return "http://" + host.host() + ":" + host.port();
+    static String url(String scheme, HostInfo host) {
+        return scheme + "://" + host.host() + ":" + host.port();
     }
 }

@@ -1,5 +1,7 @@
 package io.conveyor.rollups.internal;
 
+import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.HttpTls;
 import io.conveyor.core.MalformedTaskException;
 import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskCodec;
@@ -14,6 +16,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Asks another Conveyor process for a task's view over HTTP: {@code GET
@@ -34,13 +37,37 @@ public final class PeerClient implements AutoCloseable {
     private final Duration timeout;
 
     public PeerClient(TaskCodec codec, Duration timeout) {
-        this.codec = codec;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this(codec, timeout, null);
     }
 
     /**
-     * The view of {@code id} as {@code base} (an {@code http://host:port} URL) answers it.
+     * @param tls the client side of https calls (trust, and the certificate presented when asked);
+     *     null for the JVM's defaults
+     */
+    public PeerClient(TaskCodec codec, Duration timeout, SSLContext tls) {
+        this.codec = codec;
+        this.timeout = timeout;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+    }
+
+    /**
+     * The client of calls to other Conveyor processes as {@code http.tls.*} says: it trusts {@code
+     * http.tls.trust} (else the JVM's trust store) and presents {@code http.tls.cert} when asked.
+     */
+    public static PeerClient of(ConveyorConfig config, TaskCodec codec) {
+        HttpTls tls = config.httpTls();
+        return new PeerClient(
+                codec,
+                Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_LOOKUP_TIMEOUT_MS)),
+                tls.enabled() || tls.trust().isPresent() ? tls.clientContext() : null);
+    }
+
+    /**
+     * The view of {@code id} as {@code base} (an {@code http(s)://host:port} URL) answers it.
      *
      * @throws StatusUnavailableException when that process does not answer within the timeout,
      *     cannot be reached, answers 503, or does not serve lookups

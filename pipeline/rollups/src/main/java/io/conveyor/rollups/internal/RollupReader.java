@@ -1,7 +1,9 @@
 package io.conveyor.rollups.internal;
 
+import io.conveyor.core.AccessDenied;
 import io.conveyor.core.ConsumerMembership;
 import io.conveyor.core.ConveyorConfig;
+import io.conveyor.core.FatalErrors;
 import io.conveyor.core.KafkaClientKind;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.RollupWindow;
@@ -46,6 +48,7 @@ public final class RollupReader implements AutoCloseable {
     private final Topics topics;
     private final Consumer<RollupWindow> windows;
     private final DoubleConsumer backlog;
+    private final FatalErrors fatal;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Admin admin;
     private final Duration lookback;
@@ -55,8 +58,10 @@ public final class RollupReader implements AutoCloseable {
     private volatile boolean caughtUp;
     private Map<TopicPartition, Long> endsAtStart;
 
-    private RollupReader(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
+    private RollupReader(
+            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, FatalErrors fatal) {
         this.config = config;
+        this.fatal = fatal;
         this.topics = config.topics();
         this.windows = windows;
         this.backlog = backlog;
@@ -76,8 +81,9 @@ public final class RollupReader implements AutoCloseable {
         this.backlogThread = Thread.ofVirtual().name("conveyor-rollup-backlog").unstarted(this::measureBacklog);
     }
 
-    public static RollupReader start(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
-        RollupReader reader = new RollupReader(config, windows, backlog);
+    public static RollupReader start(
+            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, FatalErrors fatal) {
+        RollupReader reader = new RollupReader(config, windows, backlog, fatal);
         reader.thread.start();
         reader.backlogThread.start();
         return reader;
@@ -106,7 +112,12 @@ public final class RollupReader implements AutoCloseable {
         } catch (WakeupException | InterruptedException e) {
             // stopping
         } catch (RuntimeException e) {
-            log.error("The rollup reader stopped; /v1/stats and the conveyor_rollup_* gauges no longer change", e);
+            var refusal = AccessDenied.find(e, "READ", AccessDenied.Names.topic(topics.rollups()));
+            if (refusal.isPresent()) {
+                fatal.report("rollup reader", refusal.get().message(), e);
+            } else {
+                log.error("The rollup reader stopped; /v1/stats and the conveyor_rollup_* gauges no longer change", e);
+            }
         } finally {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(2)));
         }

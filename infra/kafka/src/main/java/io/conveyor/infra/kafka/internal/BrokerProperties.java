@@ -1,5 +1,6 @@
 package io.conveyor.infra.kafka.internal;
 
+import io.conveyor.infra.kafka.BrokerSecurity;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,6 +21,12 @@ public final class BrokerProperties {
 
     /** Listener clients use. */
     public static final String CLIENT_LISTENER = "PLAINTEXT";
+
+    /** Client listener of a secured broker ({@code SASL_SSL} or {@code SSL}). */
+    public static final String SECURED_CLIENT_LISTENER = "CLIENT";
+
+    /** Plaintext listener of a secured broker's own traffic (inter-broker), on 127.0.0.1. */
+    public static final String INTERNAL_LISTENER = "INTERNAL";
 
     /** Listener of the KRaft controller, on its own port. */
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
@@ -52,6 +59,22 @@ public final class BrokerProperties {
      */
     public static Map<String, String> of(
             String host, int port, int controllerPort, Path logDir, Map<String, String> overrides) {
+        return of(host, port, controllerPort, 0, logDir, null, overrides);
+    }
+
+    /**
+     * As {@link #of(String, int, int, Path, Map)}, with the client listener secured as {@code
+     * security} says (null: plaintext) and the broker's own traffic on a plaintext listener of
+     * {@code 127.0.0.1:internalPort}.
+     */
+    public static Map<String, String> of(
+            String host,
+            int port,
+            int controllerPort,
+            int internalPort,
+            Path logDir,
+            BrokerSecurity security,
+            Map<String, String> overrides) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(NODE_ID));
@@ -72,6 +95,9 @@ public final class BrokerProperties {
         p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("inter.broker.listener.name", CLIENT_LISTENER);
         p.put("log.dirs", logDir.toAbsolutePath().toString());
+        if (security != null) {
+            secure(p, host, port, controllerPort, internalPort, security);
+        }
 
         // one node: every internal topic has one replica and one partition
         p.put("default.replication.factor", "1");
@@ -117,6 +143,36 @@ public final class BrokerProperties {
 
         p.putAll(overrides);
         return p;
+    }
+
+    private static void secure(
+            Map<String, String> p,
+            String host,
+            int port,
+            int controllerPort,
+            int internalPort,
+            BrokerSecurity security) {
+        String client = SECURED_CLIENT_LISTENER;
+        p.put(
+                "listeners",
+                client + "://" + hostForUri(host) + ":" + port + "," + INTERNAL_LISTENER + "://127.0.0.1:"
+                        + internalPort + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+        p.put(
+                "advertised.listeners",
+                client + "://" + advertisedHost(host) + ":" + port + "," + INTERNAL_LISTENER + "://127.0.0.1:"
+                        + internalPort);
+        p.put(
+                "listener.security.protocol.map",
+                client + ":" + security.protocol() + "," + INTERNAL_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER
+                        + ":PLAINTEXT");
+        p.put("inter.broker.listener.name", INTERNAL_LISTENER);
+        p.putAll(security.listenerProperties(client));
+        if (security.acls()) {
+            p.put("authorizer.class.name", BrokerSecurity.AUTHORIZER);
+            // the broker's own traffic (controller, inter-broker) arrives as ANONYMOUS on loopback
+            p.put("super.users", "User:ANONYMOUS;" + security.adminPrincipal());
+            p.put("allow.everyone.if.no.acl.found", "false");
+        }
     }
 
     private static String hostForUri(String host) {

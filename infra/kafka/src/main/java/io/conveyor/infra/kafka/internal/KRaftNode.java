@@ -62,8 +62,16 @@ public final class KRaftNode {
 
     /** The storage was formatted and the server started, but it is not known to be ready. */
     public static KRaftNode start(Map<String, String> properties, Path logDir) {
+        return start(properties, logDir, List.of());
+    }
+
+    /**
+     * As {@link #start(Map, Path)}, writing SCRAM credentials into the storage as it is formatted
+     * ({@code SCRAM-SHA-512=[name=alice,password="..."]}, the format tool's {@code --add-scram}).
+     */
+    public static KRaftNode start(Map<String, String> properties, Path logDir, List<String> scramArguments) {
         KafkaConfig config = config(properties);
-        format(config, logDir);
+        format(config, logDir, scramArguments);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
@@ -80,7 +88,7 @@ public final class KRaftNode {
         return KafkaConfig.fromProps(props, false);
     }
 
-    private static void format(KafkaConfig config, Path logDir) {
+    private static void format(KafkaConfig config, Path logDir, List<String> scramArguments) {
         Formatter formatter = new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(config.nodeId())
@@ -89,6 +97,7 @@ public final class KRaftNode {
                 .setReleaseVersion(MetadataVersion.latestProduction())
                 .setFeatureLevel(ShareVersion.FEATURE_NAME, ShareVersion.SV_1.featureLevel())
                 .setHasDynamicQuorum(false)
+                .setScramArguments(scramArguments)
                 .addDirectory(logDir.toAbsolutePath().toString());
         try {
             formatter.run();
@@ -106,12 +115,18 @@ public final class KRaftNode {
      * @throws TimeoutException if that does not happen within {@code timeout}
      */
     public void awaitReady(String bootstrapServers, Duration timeout) throws TimeoutException, InterruptedException {
+        awaitReady(bootstrapServers, Map.of(), timeout);
+    }
+
+    /** As {@link #awaitReady(String, Duration)}, with the client settings {@code security} (TLS, SASL). */
+    public void awaitReady(String bootstrapServers, Map<String, Object> security, Duration timeout)
+            throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Object> config = Map.of(
-                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2_000,
-                CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 20);
+        Map<String, Object> config = new java.util.HashMap<>(security);
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2_000);
+        config.put(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 20);
         try (Admin admin = Admin.create(config)) {
             Exception last = null;
             while (System.nanoTime() < deadline) {

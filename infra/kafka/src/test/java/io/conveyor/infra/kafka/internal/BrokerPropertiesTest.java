@@ -2,9 +2,12 @@ package io.conveyor.infra.kafka.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conveyor.infra.kafka.BrokerSecurity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BrokerPropertiesTest {
 
@@ -50,6 +53,33 @@ class BrokerPropertiesTest {
 
         assertThat(p.get("listeners")).startsWith("PLAINTEXT://0.0.0.0:9092,");
         assertThat(p).containsEntry("advertised.listeners", "PLAINTEXT://127.0.0.1:9092");
+    }
+
+    @Test
+    void aSecuredClientListenerKeepsTheBrokersOwnTrafficOnLoopbackAndMakesTheAdminASuperUser(@TempDir Path files)
+            throws Exception {
+        Path pem = Files.writeString(files.resolve("broker.pem"), "key and chain");
+        var security = new BrokerSecurity.SaslSsl(pem, pem, Map.of("admin", "pw-1"), "admin", true);
+        Map<String, String> p = BrokerProperties.of("127.0.0.1", 9093, 40000, 40001, DIR, security, Map.of());
+
+        assertThat(p)
+                .containsEntry(
+                        "listeners", "CLIENT://127.0.0.1:9093,INTERNAL://127.0.0.1:40001,CONTROLLER://127.0.0.1:40000")
+                .containsEntry("advertised.listeners", "CLIENT://127.0.0.1:9093,INTERNAL://127.0.0.1:40001")
+                .containsEntry(
+                        "listener.security.protocol.map", "CLIENT:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT")
+                .containsEntry("inter.broker.listener.name", "INTERNAL")
+                .containsEntry("listener.name.client.sasl.enabled.mechanisms", "SCRAM-SHA-512")
+                .containsEntry("listener.name.client.ssl.keystore.location", pem.toString())
+                .containsEntry("authorizer.class.name", BrokerSecurity.AUTHORIZER)
+                .containsEntry("super.users", "User:ANONYMOUS;User:admin");
+        assertThat(security.scramArguments()).containsExactly("SCRAM-SHA-512=[name=admin,password=\"pw-1\"]");
+        assertThat(security.toString()).doesNotContain("pw-1");
+
+        var mtls = new BrokerSecurity.MutualTls(pem, pem, pem, "CN=admin", false);
+        assertThat(BrokerProperties.of("127.0.0.1", 9093, 40000, 40001, DIR, mtls, Map.of()))
+                .containsEntry("listener.name.client.ssl.client.auth", "required")
+                .doesNotContainKey("authorizer.class.name");
     }
 
     @Test
