@@ -12,6 +12,7 @@ import io.conveyor.core.internal.RawJson;
 import io.conveyor.core.internal.ResultReader;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -204,7 +205,7 @@ public final class TaskCodec {
             if (runAt != null) {
                 throw new MalformedTaskException("delayMs", "give either delayMs or runAt, not both");
             }
-            runAt = submittedAt.plusMillis(delayMs.get());
+            runAt = delayed(submittedAt, delayMs.get());
         }
         return new Task(
                 id,
@@ -218,6 +219,18 @@ public final class TaskCodec {
                 runAt,
                 submittedAt,
                 attempt);
+    }
+
+    /** {@code submittedAt} plus {@code delayMs}, refused past the latest instant the wire format carries. */
+    private static Instant delayed(Instant submittedAt, long delayMs) throws MalformedTaskException {
+        long room = Duration.between(submittedAt, Instants.MAX).toMillis();
+        if (delayMs > room) {
+            throw new MalformedTaskException(
+                    "delayMs",
+                    "delayMs must be at most " + room + " (runAt must not pass " + Instants.MAX + "), but was "
+                            + delayMs);
+        }
+        return submittedAt.plusMillis(delayMs);
     }
 
     // ---- results
