@@ -34,6 +34,9 @@ public final class TaskCodec {
 
     private static final RawFieldReader RAW = new RawFieldReader(Json.mapper());
 
+    /** HTTP submissions: a field given twice is refused (which one would count is up to the reader). */
+    private static final RawFieldReader SUBMISSIONS = new RawFieldReader(Json.mapper(), true);
+
     private static final ResultReader RESULTS = new ResultReader(Json.mapper());
 
     private final Clock clock;
@@ -131,12 +134,14 @@ public final class TaskCodec {
      * Reads an HTTP submission from {@code length} bytes at {@code offset} (a body, or one line of
      * an NDJSON batch), as {@link #readSubmission(JsonNode)} reads its tree, with the same errors;
      * but the payload is kept as the bytes it came as ({@link RawJson}): the API only passes it on.
+     * Unlike a tree, which keeps the last of two fields of one name, the bytes show a field given
+     * twice (in the task, or in an object of its payload), and it is refused.
      *
      * @throws MalformedTaskException when the bytes are not one JSON object, or naming the first
-     *     bad field
+     *     bad field (a duplicate one first)
      */
     public Task readSubmission(byte[] bytes, int offset, int length) throws MalformedTaskException {
-        return readSubmission(RAW.object(bytes, offset, length, "payload"));
+        return readSubmission(SUBMISSIONS.object(bytes, offset, length, "payload"));
     }
 
     /**
@@ -145,7 +150,7 @@ public final class TaskCodec {
      */
     public Submission readSubmissionItem(byte[] bytes, int offset, int length) {
         try {
-            return submission(RAW.object(bytes, offset, length, "payload"));
+            return submission(SUBMISSIONS.object(bytes, offset, length, "payload"));
         } catch (MalformedTaskException e) {
             return new Submission(null, e);
         }
@@ -167,13 +172,15 @@ public final class TaskCodec {
      * @throws MalformedTaskException when the bytes are not JSON (or have trailing tokens)
      */
     public Optional<SubmissionArray> readSubmissionArray(byte[] bytes, int max) throws MalformedTaskException {
-        return RAW.array(
+        return SUBMISSIONS
+                .array(
                         bytes,
                         max,
                         "payload",
                         this::submission,
                         other -> new Submission(
-                                null, new MalformedTaskException(null, "the body must be a JSON object")))
+                                null, new MalformedTaskException(null, "the body must be a JSON object")),
+                        duplicate -> new Submission(null, duplicate))
                 .map(items -> new SubmissionArray(items.items(), items.total()));
     }
 

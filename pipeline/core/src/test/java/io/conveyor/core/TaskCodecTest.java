@@ -90,6 +90,39 @@ class TaskCodecTest {
                 .hasMessageContaining(message);
     }
 
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"type\":\"echo\",\"type\":\"cpu\"}                     | type    | duplicate field 'type'",
+                "{\"type\":\"e\",\"payload\":{},\"payload\":{\"a\":1}}     | payload | duplicate field 'payload'",
+                "{\"type\":\"e\",\"payload\":{\"a\":1,\"b\":{},\"a\":2}} | payload | payload has an object that gives the field 'a' twice",
+                "{\"type\":\"e\",\"payload\":[{\"x\":{\"y\":1,\"y\":1}}]}  | payload | payload has an object that gives the field 'y' twice",
+                "{\"type\":7,\"maxAttempts\":1,\"maxAttempts\":2}          | maxAttempts | duplicate field 'maxAttempts'",
+            })
+    void aSubmissionThatGivesAFieldTwiceIsRefused(String json, String field, String message) throws Exception {
+        assertThatThrownBy(() -> codec.readSubmission(bytes(json), 0, bytes(json).length))
+                .isInstanceOf(MalformedTaskException.class)
+                .hasMessageContaining(message)
+                .extracting(e -> ((MalformedTaskException) e).field())
+                .isEqualTo(field);
+        // in a batch, the item is refused and the items after it are read
+        byte[] batch = bytes("[" + json + ",{\"type\":\"echo\",\"payload\":{\"a\":{\"a\":1}}}]");
+        var items = codec.readSubmissionArray(batch, 10).orElseThrow().items();
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).error()).hasMessageContaining(message);
+        assertThat(items.get(0).error().field()).isEqualTo(field);
+        assertThat(items.get(1).task().type()).isEqualTo("echo");
+    }
+
+    @Test
+    void aRecordMayGiveAFieldTwiceAsAnyClientWritesIt() throws Exception {
+        // on a topic the last one counts, as Jackson's tree reader has it (the worker and the rollups agree)
+        assertThat(codec.decode(bytes("{\"type\":\"echo\",\"type\":\"cpu\"}"), origin)
+                        .type())
+                .isEqualTo("cpu");
+    }
+
     @Test
     void theWireCarriesTheYears0To9999AndNoFurther() throws Exception {
         assertThat(codec.decode(bytes("{\"type\":\"e\",\"runAt\":\"9999-12-31T23:59:59.999999999Z\"}"), origin)
