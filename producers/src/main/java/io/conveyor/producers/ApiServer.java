@@ -15,6 +15,7 @@ import io.conveyor.producers.internal.KafkaSubmitter;
 import io.conveyor.producers.internal.OpsRoutes;
 import io.conveyor.producers.internal.RateLimiter;
 import io.conveyor.producers.internal.RecentlyAccepted;
+import io.conveyor.producers.internal.RequestLimits;
 import io.conveyor.producers.internal.StatsRoutes;
 import io.conveyor.producers.internal.Submissions;
 import io.conveyor.producers.internal.SubmitRoutes;
@@ -279,9 +280,12 @@ public final class ApiServer implements AutoCloseable {
                 errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);
-                HttpServer server = vertx.createHttpServer(
-                                new HttpServerOptions().setHost(host).setPort(port))
-                        .requestHandler(router)
+                RequestLimits limits = new RequestLimits(vertx, config, registry);
+                HttpServer server = limits.guard(
+                                vertx.createHttpServer(limits.options(new HttpServerOptions())
+                                        .setHost(host)
+                                        .setPort(port)),
+                                router)
                         .listen()
                         .toCompletionStage()
                         .toCompletableFuture()

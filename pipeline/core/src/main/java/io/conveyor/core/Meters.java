@@ -139,6 +139,15 @@ public final class Meters {
             null,
             "Tasks per POST /v1/tasks/batch request",
             List.of());
+    public static final MeterSpec API_CONNECTIONS_CLOSED = new MeterSpec(
+            "conveyor.api.connections.closed",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Connections the API closed on a client, by reason: idle_timeout (no whole request head within"
+                    + " api.idle.timeout.ms), body_timeout (body not received within api.body.timeout.ms; 408),"
+                    + " invalid_request (not HTTP it can read: request line or headers too long, bad syntax; 400, 414,"
+                    + " 431)",
+            List.of("reason"));
 
     public static final MeterSpec ROLLUP_TASKS = new MeterSpec(
             "conveyor.rollup.tasks",
@@ -246,6 +255,7 @@ public final class Meters {
             API_PRESSURE,
             API_SHEDDING,
             API_BATCH_SIZE,
+            API_CONNECTIONS_CLOSED,
             ROLLUP_TASKS,
             ROLLUP_RETRIES,
             ROLLUP_DEAD_LETTERS,
