@@ -176,10 +176,12 @@ class SlowClientIT {
                         ApiServer.builder(config(), registry).acceptTasks().start();
                 RawSocket longLine = new RawSocket(server.port());
                 RawSocket bigHeaders = new RawSocket(server.port());
+                RawSocket unknownVersion = new RawSocket(server.port());
                 RawSocket notHttp = new RawSocket(server.port())) {
             longLine.write("GET /v1/tasks/" + "x".repeat(5_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
             bigHeaders.write("GET /health/live HTTP/1.1\r\nHost: x\r\n" + "X-Pad: " + "p".repeat(1_000)
                     + "\r\n".repeat(1) + ("X-More: " + "m".repeat(1_000) + "\r\n").repeat(8) + "\r\n");
+            unknownVersion.write("GET /health/live HTTP/9.9\r\nHost: x\r\n\r\n");
             notHttp.write("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u00fc\u0003\u0003 garbage\r\n\r\n");
 
             JsonNode tooLong =
@@ -188,14 +190,18 @@ class SlowClientIT {
             JsonNode tooBig =
                     error(bigHeaders.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 431, "headers_too_large");
             assertThat(tooBig.path("message").asText()).contains("api.max.header.bytes (8192 bytes)");
+            JsonNode version = error(
+                    unknownVersion.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 400, "bad_request");
+            assertThat(version.path("message").asText())
+                    .isEqualTo("the request's HTTP version 'HTTP/9.9' is not one the server speaks; use HTTP/1.1");
             JsonNode bad =
                     error(notHttp.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 400, "bad_request");
             assertThat(bad.path("message").asText()).startsWith("the request is not HTTP the server can read: ");
-            for (RawSocket s : List.of(longLine, bigHeaders, notHttp)) {
+            for (RawSocket s : List.of(longLine, bigHeaders, unknownVersion, notHttp)) {
                 s.awaitClosed(Duration.ofSeconds(5));
             }
             assertThat(registry.scrape())
-                    .contains("conveyor_api_connections_closed_total{reason=\"invalid_request\"} 3.0");
+                    .contains("conveyor_api_connections_closed_total{reason=\"invalid_request\"} 4.0");
             assertThat(http.get(server, "/health/live").statusCode()).isEqualTo(200);
         }
     }

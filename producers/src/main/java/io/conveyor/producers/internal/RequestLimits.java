@@ -98,6 +98,7 @@ public final class RequestLimits {
 
     private void opened(HttpConnection connection) {
         connection(connection);
+        VersionCheck.install(connection);
     }
 
     private Connection connection(HttpConnection connection) {
@@ -129,6 +130,14 @@ public final class RequestLimits {
                     414,
                     "uri_too_long",
                     "the request line (method, path and query) is longer than " + MAX_REQUEST_LINE_BYTES + " bytes",
+                    null);
+        } else if (cause instanceof VersionCheck.UnknownVersion unknown) {
+            HttpErrors.send(
+                    response,
+                    400,
+                    "bad_request",
+                    "the request's HTTP version '" + unknown.getMessage()
+                            + "' is not one the server speaks; use HTTP/1.1",
                     null);
         } else if (cause instanceof TooLongHttpHeaderException) {
             HttpErrors.send(
