@@ -177,12 +177,15 @@ class SlowClientIT {
                 RawSocket longLine = new RawSocket(server.port());
                 RawSocket bigHeaders = new RawSocket(server.port());
                 RawSocket unknownVersion = new RawSocket(server.port());
-                RawSocket notHttp = new RawSocket(server.port())) {
+                RawSocket notHttp = new RawSocket(server.port());
+                RawSocket badChunk = new RawSocket(server.port())) {
             longLine.write("GET /v1/tasks/" + "x".repeat(5_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
             bigHeaders.write("GET /health/live HTTP/1.1\r\nHost: x\r\n" + "X-Pad: " + "p".repeat(1_000)
                     + "\r\n".repeat(1) + ("X-More: " + "m".repeat(1_000) + "\r\n").repeat(8) + "\r\n");
             unknownVersion.write("GET /health/live HTTP/9.9\r\nHost: x\r\n\r\n");
             notHttp.write("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u00fc\u0003\u0003 garbage\r\n\r\n");
+            badChunk.write("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding:"
+                    + " chunked\r\n\r\n5\r\n{\"typ\r\nzz\r\n" + TASK + "\r\n0\r\n\r\n");
 
             JsonNode tooLong =
                     error(longLine.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 414, "uri_too_long");
@@ -197,11 +200,14 @@ class SlowClientIT {
             JsonNode bad =
                     error(notHttp.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 400, "bad_request");
             assertThat(bad.path("message").asText()).startsWith("the request is not HTTP the server can read: ");
-            for (RawSocket s : List.of(longLine, bigHeaders, unknownVersion, notHttp)) {
+            JsonNode chunk =
+                    error(badChunk.awaitResponses(1, Duration.ofSeconds(5)).getFirst(), 400, "bad_request");
+            assertThat(chunk.path("message").asText()).startsWith("the request body is not HTTP the server can read: ");
+            for (RawSocket s : List.of(longLine, bigHeaders, unknownVersion, notHttp, badChunk)) {
                 s.awaitClosed(Duration.ofSeconds(5));
             }
             assertThat(registry.scrape())
-                    .contains("conveyor_api_connections_closed_total{reason=\"invalid_request\"} 4.0");
+                    .contains("conveyor_api_connections_closed_total{reason=\"invalid_request\"} 5.0");
             assertThat(http.get(server, "/health/live").statusCode()).isEqualTo(200);
         }
     }

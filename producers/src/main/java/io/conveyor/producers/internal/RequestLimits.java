@@ -98,7 +98,7 @@ public final class RequestLimits {
 
     private void opened(HttpConnection connection) {
         connection(connection);
-        VersionCheck.install(connection);
+        DecodeFailures.install(connection, invalid::increment);
     }
 
     private Connection connection(HttpConnection connection) {
@@ -131,7 +131,7 @@ public final class RequestLimits {
                     "uri_too_long",
                     "the request line (method, path and query) is longer than " + MAX_REQUEST_LINE_BYTES + " bytes",
                     null);
-        } else if (cause instanceof VersionCheck.UnknownVersion unknown) {
+        } else if (cause instanceof DecodeFailures.UnknownVersion unknown) {
             HttpErrors.send(
                     response,
                     400,
