@@ -100,6 +100,14 @@ public final class Meters {
             null,
             "Partitions assigned to, revoked from or lost by this worker",
             List.of("kind"));
+    public static final MeterSpec WORKER_CONTROL_SKIPPED = new MeterSpec(
+            "conveyor.worker.control.skipped",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Records on the control topic this worker skipped, by reason: no_key (no task id), unreadable (a key"
+                    + " that is not UTF-8, a value that is not a JSON object), unknown_action (an action this version"
+                    + " does not know, from a newer writer)",
+            List.of("reason"));
 
     public static final MeterSpec TASKS_DEDUPLICATED = new MeterSpec(
             "conveyor.tasks.deduplicated",
@@ -230,7 +238,6 @@ public final class Meters {
             null,
             "Results that arrived after their window closed (end + grace), and were not counted",
             List.of("window"));
-
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -248,6 +255,7 @@ public final class Meters {
             WORKER_LAG,
             WORKER_COMMIT,
             WORKER_REBALANCES,
+            WORKER_CONTROL_SKIPPED,
             TASKS_DEDUPLICATED,
             TASKS_CANCEL_REQUESTED,
             API_INFLIGHT,

@@ -359,6 +359,19 @@ public final class TaskCodec {
         return Json.write(n);
     }
 
+    /**
+     * The action a control record's value asks for ({@code cancel}, or what a newer writer added),
+     * or empty when the value is not a JSON object with a textual {@code action}.
+     */
+    public static Optional<String> controlAction(byte[] value) {
+        try {
+            JsonNode action = Json.parse(value).path("action");
+            return action.isTextual() ? Optional.of(action.asText()) : Optional.empty();
+        } catch (MalformedTaskException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Whether a control record's value asks for cancellation. */
     public static boolean isCancellation(byte[] value) {
         try {
