@@ -238,6 +238,15 @@ public final class Meters {
             null,
             "Results that arrived after their window closed (end + grace), and were not counted",
             List.of("window"));
+    public static final MeterSpec ROLLUP_SKIPPED_RECORDS = new MeterSpec(
+            "conveyor.rollup.skipped.records",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Records the rollups could not use and skipped, by topic (tasks: the arrivals; results: the status"
+                    + " table and windows; rollups: the closed windows read back) and reason (unreadable, no_value: a"
+                    + " tombstone, no_key: a result without a task id)",
+            List.of("topic", "reason"));
+
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
             TASKS_SUBMITTED,
@@ -276,7 +285,8 @@ public final class Meters {
             ROLLUP_RECOMMENDED_WORKERS,
             ROLLUP_DRAIN,
             ROLLUP_LATE_RECORDS,
-            ROLLUP_DROPPED_RECORDS);
+            ROLLUP_DROPPED_RECORDS,
+            ROLLUP_SKIPPED_RECORDS);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {

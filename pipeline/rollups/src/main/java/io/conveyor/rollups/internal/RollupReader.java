@@ -46,6 +46,7 @@ public final class RollupReader implements AutoCloseable {
     private final Topics topics;
     private final Consumer<RollupWindow> windows;
     private final DoubleConsumer backlog;
+    private final SkippedRecords skipped;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Admin admin;
     private final Duration lookback;
@@ -55,8 +56,10 @@ public final class RollupReader implements AutoCloseable {
     private volatile boolean caughtUp;
     private Map<TopicPartition, Long> endsAtStart;
 
-    private RollupReader(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
+    private RollupReader(
+            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, SkippedRecords skipped) {
         this.config = config;
+        this.skipped = skipped;
         this.topics = config.topics();
         this.windows = windows;
         this.backlog = backlog;
@@ -76,8 +79,10 @@ public final class RollupReader implements AutoCloseable {
         this.backlogThread = Thread.ofVirtual().name("conveyor-rollup-backlog").unstarted(this::measureBacklog);
     }
 
-    public static RollupReader start(ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog) {
-        RollupReader reader = new RollupReader(config, windows, backlog);
+    /** {@code skipped} counts the records of the rollups topic that are not windows. */
+    public static RollupReader start(
+            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, SkippedRecords skipped) {
+        RollupReader reader = new RollupReader(config, windows, backlog, skipped);
         reader.thread.start();
         reader.backlogThread.start();
         return reader;
@@ -148,18 +153,16 @@ public final class RollupReader implements AutoCloseable {
     }
 
     private void read(ConsumerRecord<byte[], byte[]> r) {
+        String where = r.topic() + "-" + r.partition() + "@" + r.offset();
         if (r.value() == null) {
+            skipped.skipped(SkippedRecords.ROLLUPS, SkippedRecords.NO_VALUE, where, "a tombstone");
             return;
         }
         try {
             windows.accept(RollupWindow.decode(r.value()));
         } catch (RuntimeException e) {
-            log.warn(
-                    "Skipping an unreadable rollup at {}-{}@{}: {}",
-                    r.topic(),
-                    r.partition(),
-                    r.offset(),
-                    e.getMessage());
+            // not a window, or one the figures cannot take: either way the reader goes on
+            skipped.skipped(SkippedRecords.ROLLUPS, SkippedRecords.UNREADABLE, where, e.getMessage());
         }
     }
 
