@@ -17,6 +17,7 @@ import io.conveyor.producers.internal.KafkaSubmitter;
 import io.conveyor.producers.internal.OpsRoutes;
 import io.conveyor.producers.internal.RateLimiter;
 import io.conveyor.producers.internal.RecentlyAccepted;
+import io.conveyor.producers.internal.RequestLimits;
 import io.conveyor.producers.internal.StatsRoutes;
 import io.conveyor.producers.internal.Submissions;
 import io.conveyor.producers.internal.SubmitRoutes;
@@ -25,6 +26,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -249,6 +251,14 @@ public final class ApiServer implements AutoCloseable {
                         high,
                         submitter == null ? Long.MAX_VALUE : submitter.bufferMemory() / 2);
                 Router router = Router.router(vertx);
+                // A client that went away (or was answered and cut off, a slow one) fails its request
+                // with nothing left to answer: not an error of the server's, and not worth a log line each.
+                router.route().failureHandler(ctx -> {
+                    if (!(ctx.failure() instanceof HttpClosedException)
+                            && !ctx.response().ended()) {
+                        ctx.next();
+                    }
+                });
                 router.route().handler(ctx -> {
                     if (admission.closing()) {
                         HttpErrors.shuttingDown(ctx.response());
@@ -299,8 +309,10 @@ public final class ApiServer implements AutoCloseable {
                 errors(router, config);
                 int port = config.get(ConveyorConfig.HTTP_PORT);
                 String host = config.get(ConveyorConfig.HTTP_HOST);
-                HttpServer server = vertx.createHttpServer(serverOptions(host, port, config.httpTls()))
-                        .requestHandler(router)
+                RequestLimits limits = new RequestLimits(vertx, config, registry);
+                HttpServer server = limits.guard(
+                                vertx.createHttpServer(limits.options(serverOptions(host, port, config.httpTls()))),
+                                router)
                         .listen()
                         .toCompletionStage()
                         .toCompletableFuture()

@@ -45,8 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The API server over real HTTP against a real broker. Submissions that must reach Kafka use a
- * server and topics of their own; the rejection and fuzz tests share one accepting server, since
- * nothing they send may be written.
+ * server and topics of their own; the rejection tests share one accepting server, since nothing
+ * they send may be written. {@link HostileRequestsIT} fuzzes the API.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ApiServerIT {
@@ -148,42 +148,6 @@ class ApiServerIT {
         }
         assertError(
                 Http.raw(shared, "POST /v1/%ZZ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0"), 400, "bad_request");
-    }
-
-    @Test
-    void survivesAFuzzOfRandomBodies() {
-        long seed = Long.getLong("conveyor.fuzz.seed", 20_261_123L);
-        RandomBodies bodies = new RandomBodies(seed);
-        List<String> failures = new ArrayList<>();
-        int accepted = 0;
-        for (int batch = 0; batch < 100; batch++) {
-            List<byte[]> sent = new ArrayList<>();
-            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-            for (int i = 0; i < 30; i++) {
-                byte[] body = bodies.next();
-                sent.add(body);
-                answers.add(http.sendAsync(shared, "POST", "/v1/tasks", "application/json", body));
-            }
-            for (int i = 0; i < answers.size(); i++) {
-                HttpResponse<String> response = answers.get(i).join();
-                String body = RandomBodies.excerpt(sent.get(i));
-                if (response.statusCode() == 202) {
-                    accepted++;
-                } else if (response.statusCode() >= 500) {
-                    failures.add(response.statusCode() + " " + response.body() + " for " + body);
-                } else {
-                    assertError(
-                            response,
-                            response.statusCode(),
-                            response.statusCode() == 413 ? "too_large" : "invalid_task");
-                }
-            }
-        }
-
-        assertThat(failures).as("5xx answers with seed %d", seed).isEmpty();
-        assertThat(accepted).as("valid bodies among the random ones").isPositive();
-        assertThat(http.get(shared, "/health/live").statusCode()).isEqualTo(200);
-        assertThat(http.postJson(shared, VALID).statusCode()).isEqualTo(202);
     }
 
     // ---- Kafka refusing a task

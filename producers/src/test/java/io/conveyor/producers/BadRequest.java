@@ -50,6 +50,11 @@ record BadRequest(
                 invalid("key is a number", "{\"type\":\"echo\",\"key\":7}", "key"),
                 invalid("blank idempotencyKey", "{\"type\":\"echo\",\"idempotencyKey\":\"\"}", "idempotencyKey"),
                 invalid("unknown field", "{\"type\":\"echo\",\"prio\":\"high\"}", "prio"),
+                invalid("field given twice", "{\"type\":\"echo\",\"type\":\"cpu\"}", "type"),
+                invalid(
+                        "payload field given twice",
+                        "{\"type\":\"echo\",\"payload\":{\"to\":\"a\",\"to\":\"b\"}}",
+                        "payload"),
                 invalid("JSON array body", "[" + VALID + "]", null),
                 invalid("JSON string body", "\"echo\"", null),
                 invalid("JSON null body", "null", null),

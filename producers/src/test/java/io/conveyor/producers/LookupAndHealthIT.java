@@ -71,6 +71,12 @@ class LookupAndHealthIT {
             assertThat(json(found)).isEqualTo(codec.toJson(known));
 
             assertError(http.get(server, "/v1/tasks/t-2"), 404, "not_found");
+            // as for cancellations: no task id is longer than 256 characters
+            assertThat(http.get(server, "/v1/tasks/" + "x".repeat(256)).statusCode())
+                    .isEqualTo(404);
+            JsonNode tooLong = assertError(http.get(server, "/v1/tasks/" + "x".repeat(257)), 400, "invalid_task");
+            assertThat(tooLong.path("field").asText()).isEqualTo("id");
+            assertThat(tooLong.path("message").asText()).isEqualTo("id must be 1 to 256 characters, but had 257");
             assertError(
                     http.send(server, "POST", "/v1/tasks", "application/json", VALID.getBytes(StandardCharsets.UTF_8)),
                     404,

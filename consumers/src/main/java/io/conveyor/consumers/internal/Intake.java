@@ -44,7 +44,7 @@ final class Intake {
         Task task;
         try {
             task = records.decode(record);
-        } catch (MalformedTaskException | IllegalArgumentException e) {
+        } catch (MalformedTaskException e) {
             records.deadLetterMalformed(record, e).whenComplete(done);
             return;
         }

@@ -192,7 +192,7 @@ final class PollLoop implements Runnable {
         boolean retryTopic = tp.topic().equals(topics.retry());
         for (ConsumerRecord<byte[], byte[]> record : records) {
             if (retryTopic) {
-                Instant due = notBefore(record);
+                Instant due = RecordHeaders.notBefore(record.headers());
                 if (due != null && due.isAfter(clock.instant())) {
                     consumer.seek(tp, record.offset());
                     consumer.pause(List.of(tp));
@@ -216,18 +216,6 @@ final class PollLoop implements Runnable {
                 }
                 completions.add(new Completion(tp, record.offset(), tracker, error == null));
             });
-        }
-    }
-
-    private static Instant notBefore(ConsumerRecord<byte[], byte[]> record) {
-        String text = RecordHeaders.get(record.headers(), RecordHeaders.NOT_BEFORE);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.ofEpochMilli(Long.parseLong(text.trim()));
-        } catch (NumberFormatException e) {
-            return null; // run it now rather than never
         }
     }
 

@@ -8,9 +8,11 @@ import io.conveyor.core.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
@@ -52,11 +54,34 @@ final class Publisher {
         return notBefore.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 
-    /** Dead-letters a record as it was read (raw bytes), with the reason in headers. */
+    /**
+     * Dead-letters a record as it was read (raw bytes), with the reason in headers. A record too
+     * large to go with the headers (one at Kafka's size limit) is dead-lettered without its value,
+     * the message saying so, rather than not at all: its offset could never be committed.
+     */
     CompletableFuture<Void> deadLetter(
             ConsumerRecord<byte[], byte[]> origin, String reason, String errorClass, String message, int attempts) {
-        ProducerRecord<byte[], byte[]> record =
-                new ProducerRecord<>(topics.deadLetters(), null, origin.key(), origin.value());
+        return send(deadLetterRecord(origin, origin.value(), reason, errorClass, message, attempts))
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+                    if (!(cause instanceof RecordTooLargeException) || origin.value() == null) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    String without = message + " (the record's " + origin.value().length
+                            + " bytes are left out: with these headers they exceed the producer's or broker's limit;"
+                            + " read them at the original topic, partition and offset)";
+                    return send(deadLetterRecord(origin, null, reason, errorClass, without, attempts));
+                });
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetterRecord(
+            ConsumerRecord<byte[], byte[]> origin,
+            byte[] value,
+            String reason,
+            String errorClass,
+            String message,
+            int attempts) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.deadLetters(), null, origin.key(), value);
         for (var h : origin.headers()) {
             record.headers().add(new RecordHeader(h.key(), h.value()));
         }
@@ -66,11 +91,16 @@ final class Publisher {
         RecordHeaders.put(headers, RecordHeaders.ERROR_MESSAGE, message);
         RecordHeaders.put(headers, RecordHeaders.ATTEMPTS, attempts);
         copyOrigin(origin, headers);
-        return send(record);
+        return record;
     }
 
-    private static void copyOrigin(ConsumerRecord<byte[], byte[]> origin, Headers headers) {
-        if (headers.lastHeader(RecordHeaders.ORIGINAL_TOPIC) == null) {
+    /**
+     * Where the record was first read: kept from its headers when it comes from the retry topic
+     * (written there by a worker), else this record's own place, whatever headers its writer gave.
+     */
+    private void copyOrigin(ConsumerRecord<byte[], byte[]> origin, Headers headers) {
+        if (headers.lastHeader(RecordHeaders.ORIGINAL_TOPIC) == null
+                || !origin.topic().equals(topics.retry())) {
             RecordHeaders.put(headers, RecordHeaders.ORIGINAL_TOPIC, origin.topic());
             RecordHeaders.put(headers, RecordHeaders.ORIGINAL_PARTITION, origin.partition());
             RecordHeaders.put(headers, RecordHeaders.ORIGINAL_OFFSET, origin.offset());

@@ -8,6 +8,7 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskError;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.TaskStatus;
+import io.conveyor.core.ThrottledWarning;
 import io.conveyor.core.Topics;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RecordRunner {
     private static final Logger log = LoggerFactory.getLogger(RecordRunner.class);
+    /** A burst of garbage logs a line every few seconds; conveyor_tasks_dead_lettered_total counts them all. */
+    private final ThrottledWarning undecodable = new ThrottledWarning(log);
 
     private final AttemptRunner attempts;
     private final Publisher publisher;
@@ -63,7 +66,7 @@ final class RecordRunner {
         if (task == null) {
             try {
                 task = decode(record);
-            } catch (MalformedTaskException | IllegalArgumentException e) {
+            } catch (MalformedTaskException e) {
                 return deadLetterMalformed(record, e);
             }
             if (notDueYet(task, record)) {
@@ -73,8 +76,17 @@ final class RecordRunner {
         return attempts.run(task, record);
     }
 
+    /**
+     * The record's task. Whatever keeps a record from being read is a {@link
+     * MalformedTaskException}, also an exception the codec did not foresee: an undecodable record is
+     * dead-lettered, and the thread reading it (the poll thread, for retries) must go on.
+     */
     Task decode(ConsumerRecord<byte[], byte[]> record) throws MalformedTaskException {
-        return codec.decode(record.value(), origin(record));
+        try {
+            return codec.decode(record.value(), origin(record));
+        } catch (RuntimeException e) {
+            throw new MalformedTaskException(null, "unreadable task: " + e, e);
+        }
     }
 
     /** A delayed task read from a task topic before its time (the retry topic waits by itself). */
@@ -91,7 +103,7 @@ final class RecordRunner {
 
     CompletableFuture<Disposition> deadLetterMalformed(ConsumerRecord<byte[], byte[]> record, Exception e) {
         RecordOrigin origin = origin(record);
-        log.warn(
+        undecodable.warn(
                 "Undecodable record {}: {}; sending it to {}",
                 origin.derivedId(),
                 e.getMessage(),

@@ -32,6 +32,20 @@ final class WorkerMetrics {
         for (String reason : new String[] {"exhausted", "non_retriable", "malformed"}) {
             Meters.counter(registry, Meters.TASKS_DEAD_LETTERED, reason);
         }
+        for (String reason : CONTROL_SKIPPED) {
+            Meters.counter(registry, Meters.WORKER_CONTROL_SKIPPED, reason);
+        }
+    }
+
+    /** Why a control record is skipped: the reasons {@link #controlSkipped} takes. */
+    static final String[] CONTROL_SKIPPED = {"no_key", "unreadable", "unknown_action"};
+
+    /** A record on the control topic that could not be applied. */
+    void controlSkipped(String reason) {
+        counters.computeIfAbsent(
+                        new Key("control-skipped", reason, ""),
+                        k -> Meters.counter(registry, Meters.WORKER_CONTROL_SKIPPED, reason))
+                .increment();
     }
 
     void completed(String type, TaskStatus status) {

@@ -121,7 +121,7 @@ public final class WorkerRuntime implements Worker {
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_REVOKE_TIMEOUT_MS)),
                         Duration.ofMillis(config.get(ConveyorConfig.WORKER_SHUTDOWN_TIMEOUT_MS))));
         KafkaConsumer<byte[], byte[]> controlConsumer = new KafkaConsumer<>(controlProperties(config, index));
-        this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations, fatal);
+        this.control = new ControlListener(controlConsumer, config.topics().control(), cancellations, fatal, metrics);
         this.controlThread = new Thread(control, "conveyor-control-" + index);
         this.shareLoops = shareMode ? new ShareLoops(config, group, index, intake, fatal) : null;
         List<KafkaClientMetrics> bound = new ArrayList<>(List.of(

@@ -75,6 +75,24 @@ public final class ConveyorConfig {
             "How long a stopping API lets in-flight Kafka writes finish before it closes",
             10_000,
             0);
+    public static final Setting<Integer> API_MAX_HEADER_BYTES = Setting.intAtLeast(
+            "api.max.header.bytes",
+            "Largest total size of a request's header lines; a larger head gets 431 and the connection closes",
+            8_192,
+            1_024);
+    public static final Setting<Long> API_BODY_TIMEOUT_MS = Setting.longAtLeast(
+            "api.body.timeout.ms",
+            "How long a client may take to send a request's body once its headers arrived; then 408 and the"
+                    + " connection closes",
+            60_000,
+            1);
+    public static final Setting<Long> API_IDLE_TIMEOUT_MS = Setting.longAtLeast(
+            "api.idle.timeout.ms",
+            "How long a connection may go without a whole request head (since it opened or since its last answer)"
+                    + " before it closes: idle keep-alive connections, and clients that trickle their headers; keep it"
+                    + " above the idle timeout of a load balancer in front",
+            75_000,
+            1);
     public static final Setting<Integer> BROKER_PORT = Setting.port(
             "broker.port", "Port of the embedded broker of `conveyor run`; a free one is used if it is taken", 9092);
     public static final Setting<String> TOPICS_PREFIX =
@@ -254,6 +272,9 @@ public final class ConveyorConfig {
             API_RATE_LIMIT_PER_SECOND,
             API_SUBMIT_TIMEOUT_MS,
             API_SHUTDOWN_TIMEOUT_MS,
+            API_MAX_HEADER_BYTES,
+            API_BODY_TIMEOUT_MS,
+            API_IDLE_TIMEOUT_MS,
             BROKER_PORT,
             TOPICS_PREFIX,
             TOPICS_PARTITIONS,

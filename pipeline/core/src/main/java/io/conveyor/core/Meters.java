@@ -100,6 +100,14 @@ public final class Meters {
             null,
             "Partitions assigned to, revoked from or lost by this worker",
             List.of("kind"));
+    public static final MeterSpec WORKER_CONTROL_SKIPPED = new MeterSpec(
+            "conveyor.worker.control.skipped",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Records on the control topic this worker skipped, by reason: no_key (no task id), unreadable (a key"
+                    + " that is not UTF-8, a value that is not a JSON object), unknown_action (an action this version"
+                    + " does not know, from a newer writer)",
+            List.of("reason"));
 
     public static final MeterSpec TASKS_DEDUPLICATED = new MeterSpec(
             "conveyor.tasks.deduplicated",
@@ -139,6 +147,15 @@ public final class Meters {
             null,
             "Tasks per POST /v1/tasks/batch request",
             List.of());
+    public static final MeterSpec API_CONNECTIONS_CLOSED = new MeterSpec(
+            "conveyor.api.connections.closed",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Connections the API closed on a client, by reason: idle_timeout (no whole request head within"
+                    + " api.idle.timeout.ms), body_timeout (body not received within api.body.timeout.ms; 408),"
+                    + " invalid_request (not HTTP it can read: request line or headers too long, bad syntax; 400, 414,"
+                    + " 431)",
+            List.of("reason"));
 
     public static final MeterSpec ROLLUP_TASKS = new MeterSpec(
             "conveyor.rollup.tasks",
@@ -221,6 +238,14 @@ public final class Meters {
             null,
             "Results that arrived after their window closed (end + grace), and were not counted",
             List.of("window"));
+    public static final MeterSpec ROLLUP_SKIPPED_RECORDS = new MeterSpec(
+            "conveyor.rollup.skipped.records",
+            MeterSpec.Type.COUNTER,
+            null,
+            "Records the rollups could not use and skipped, by topic (tasks: the arrivals; results: the status"
+                    + " table and windows; rollups: the closed windows read back) and reason (unreadable, no_value: a"
+                    + " tombstone, no_key: a result without a task id)",
+            List.of("topic", "reason"));
 
     /** Every meter, in the order the README lists them. */
     public static final List<MeterSpec> ALL = List.of(
@@ -239,6 +264,7 @@ public final class Meters {
             WORKER_LAG,
             WORKER_COMMIT,
             WORKER_REBALANCES,
+            WORKER_CONTROL_SKIPPED,
             TASKS_DEDUPLICATED,
             TASKS_CANCEL_REQUESTED,
             API_INFLIGHT,
@@ -246,6 +272,7 @@ public final class Meters {
             API_PRESSURE,
             API_SHEDDING,
             API_BATCH_SIZE,
+            API_CONNECTIONS_CLOSED,
             ROLLUP_TASKS,
             ROLLUP_RETRIES,
             ROLLUP_DEAD_LETTERS,
@@ -258,7 +285,8 @@ public final class Meters {
             ROLLUP_RECOMMENDED_WORKERS,
             ROLLUP_DRAIN,
             ROLLUP_LATE_RECORDS,
-            ROLLUP_DROPPED_RECORDS);
+            ROLLUP_DROPPED_RECORDS,
+            ROLLUP_SKIPPED_RECORDS);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */
     public static Counter counter(MeterRegistry registry, MeterSpec spec, String... tagValues) {

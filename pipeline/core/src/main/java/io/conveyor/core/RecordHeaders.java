@@ -1,6 +1,8 @@
 package io.conveyor.core;
 
+import io.conveyor.core.internal.Instants;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -30,6 +32,25 @@ public final class RecordHeaders {
     public static void put(Headers headers, String name, Object value) {
         headers.remove(name);
         headers.add(name, String.valueOf(value).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * When a retry-topic record may run ({@link #NOT_BEFORE}), or null when it may run now: the
+     * header is absent, not epoch milliseconds, or past the latest instant the wire format carries
+     * (9999-12-31), which no worker writes. Garbage there runs the record rather than holding its
+     * partition for ever.
+     */
+    public static Instant notBefore(Headers headers) {
+        String text = get(headers, NOT_BEFORE);
+        if (text == null) {
+            return null;
+        }
+        try {
+            Instant at = Instant.ofEpochMilli(Long.parseLong(text.trim()));
+            return at.isAfter(Instants.MAX) ? null : at;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** The text of the last header with this name, or null. */

@@ -12,6 +12,7 @@ import io.conveyor.core.internal.RawJson;
 import io.conveyor.core.internal.ResultReader;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +33,9 @@ public final class TaskCodec {
             "type", "payload", "key", "priority", "idempotencyKey", "maxAttempts", "timeoutMs", "delayMs", "runAt");
 
     private static final RawFieldReader RAW = new RawFieldReader(Json.mapper());
+
+    /** HTTP submissions: a field given twice is refused (which one would count is up to the reader). */
+    private static final RawFieldReader SUBMISSIONS = new RawFieldReader(Json.mapper(), true);
 
     private static final ResultReader RESULTS = new ResultReader(Json.mapper());
 
@@ -130,12 +134,14 @@ public final class TaskCodec {
      * Reads an HTTP submission from {@code length} bytes at {@code offset} (a body, or one line of
      * an NDJSON batch), as {@link #readSubmission(JsonNode)} reads its tree, with the same errors;
      * but the payload is kept as the bytes it came as ({@link RawJson}): the API only passes it on.
+     * Unlike a tree, which keeps the last of two fields of one name, the bytes show a field given
+     * twice (in the task, or in an object of its payload), and it is refused.
      *
      * @throws MalformedTaskException when the bytes are not one JSON object, or naming the first
-     *     bad field
+     *     bad field (a duplicate one first)
      */
     public Task readSubmission(byte[] bytes, int offset, int length) throws MalformedTaskException {
-        return readSubmission(RAW.object(bytes, offset, length, "payload"));
+        return readSubmission(SUBMISSIONS.object(bytes, offset, length, "payload"));
     }
 
     /**
@@ -144,7 +150,7 @@ public final class TaskCodec {
      */
     public Submission readSubmissionItem(byte[] bytes, int offset, int length) {
         try {
-            return submission(RAW.object(bytes, offset, length, "payload"));
+            return submission(SUBMISSIONS.object(bytes, offset, length, "payload"));
         } catch (MalformedTaskException e) {
             return new Submission(null, e);
         }
@@ -166,13 +172,15 @@ public final class TaskCodec {
      * @throws MalformedTaskException when the bytes are not JSON (or have trailing tokens)
      */
     public Optional<SubmissionArray> readSubmissionArray(byte[] bytes, int max) throws MalformedTaskException {
-        return RAW.array(
+        return SUBMISSIONS
+                .array(
                         bytes,
                         max,
                         "payload",
                         this::submission,
                         other -> new Submission(
-                                null, new MalformedTaskException(null, "the body must be a JSON object")))
+                                null, new MalformedTaskException(null, "the body must be a JSON object")),
+                        duplicate -> new Submission(null, duplicate))
                 .map(items -> new SubmissionArray(items.items(), items.total()));
     }
 
@@ -204,7 +212,7 @@ public final class TaskCodec {
             if (runAt != null) {
                 throw new MalformedTaskException("delayMs", "give either delayMs or runAt, not both");
             }
-            runAt = submittedAt.plusMillis(delayMs.get());
+            runAt = delayed(submittedAt, delayMs.get());
         }
         return new Task(
                 id,
@@ -218,6 +226,18 @@ public final class TaskCodec {
                 runAt,
                 submittedAt,
                 attempt);
+    }
+
+    /** {@code submittedAt} plus {@code delayMs}, refused past the latest instant the wire format carries. */
+    private static Instant delayed(Instant submittedAt, long delayMs) throws MalformedTaskException {
+        long room = Duration.between(submittedAt, Instants.MAX).toMillis();
+        if (delayMs > room) {
+            throw new MalformedTaskException(
+                    "delayMs",
+                    "delayMs must be at most " + room + " (runAt must not pass " + Instants.MAX + "), but was "
+                            + delayMs);
+        }
+        return submittedAt.plusMillis(delayMs);
     }
 
     // ---- results
@@ -337,6 +357,19 @@ public final class TaskCodec {
         n.put("action", "cancel");
         n.put("requestedAt", clock.instant().toString());
         return Json.write(n);
+    }
+
+    /**
+     * The action a control record's value asks for ({@code cancel}, or what a newer writer added),
+     * or empty when the value is not a JSON object with a textual {@code action}.
+     */
+    public static Optional<String> controlAction(byte[] value) {
+        try {
+            JsonNode action = Json.parse(value).path("action");
+            return action.isTextual() ? Optional.of(action.asText()) : Optional.empty();
+        } catch (MalformedTaskException e) {
+            return Optional.empty();
+        }
     }
 
     /** Whether a control record's value asks for cancellation. */

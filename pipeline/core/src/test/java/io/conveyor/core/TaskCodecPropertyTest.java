@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.conveyor.core.internal.Instants;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,148 @@ class TaskCodecPropertyTest {
                     .isInstanceOf(MalformedTaskException.class);
         }
         return fast;
+    }
+
+    /**
+     * Whatever a record holds, reading it gives a task that goes back onto the wire as it is, or a
+     * {@link MalformedTaskException} saying why not: never another exception, which would escape
+     * the worker's and the rollups' handling of bad records (an overflow, a date out of range).
+     * Records are encoded tasks with one field given a hostile value, or cut short.
+     */
+    @Property(tries = 1000)
+    void anyTaskRecordIsReadOrRefusedWithAReason(
+            @ForAll("tasks") Task task,
+            @ForAll("taskFields") String field,
+            @ForAll("hostileValues") String hostile,
+            @ForAll("edits") int edit)
+            throws Exception {
+        byte[] bytes = edited(codec.encode(task), field, hostile, edit);
+        Task read;
+        try {
+            read = codec.decode(bytes, origin);
+        } catch (MalformedTaskException e) {
+            assertThat(e.getMessage()).isNotBlank();
+            return;
+        }
+        assertThat(codec.decode(codec.encode(read), origin)).isEqualTo(read);
+        assertThat(Instants.onTheWire(read.submittedAt()))
+                .as("submittedAt on the wire")
+                .isTrue();
+        assertThat(read.runAt() == null || Instants.onTheWire(read.runAt()))
+                .as("runAt on the wire")
+                .isTrue();
+        // the API reads the same text with the same outcome, bar the fields only records carry
+        try {
+            codec.readSubmission(bytes, 0, bytes.length);
+        } catch (MalformedTaskException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+    }
+
+    /** The same for results, read the rollups' way (the output kept as bytes) and the plain way. */
+    @Property(tries = 1000)
+    void anyResultRecordIsReadOrRefusedWithAReason(
+            @ForAll("results") TaskResult result,
+            @ForAll("resultFields") String field,
+            @ForAll("hostileValues") String hostile,
+            @ForAll("edits") int edit)
+            throws Exception {
+        byte[] bytes = edited(codec.encode(result), field, hostile, edit);
+        for (boolean keeping : new boolean[] {true, false}) {
+            TaskResult read;
+            try {
+                read = keeping ? codec.decodeResultKeepingOutput(bytes) : codec.decodeResult(bytes);
+            } catch (MalformedTaskException e) {
+                assertThat(e.getMessage()).isNotBlank();
+                continue;
+            }
+            assertThat(Instants.onTheWire(read.updatedAt()))
+                    .as("updatedAt on the wire")
+                    .isTrue();
+            assertThat(TaskCodec.withParsedOutput(codec.decodeResultKeepingOutput(codec.encode(read))))
+                    .isEqualTo(TaskCodec.withParsedOutput(read));
+        }
+    }
+
+    /** {@code json} with {@code field} set to {@code hostile} (as JSON text), removed, or cut short. */
+    private static byte[] edited(byte[] json, String field, String hostile, int edit) throws Exception {
+        ObjectNode tree = (ObjectNode) reparsed(json);
+        return switch (edit) {
+            case 0, 1 -> utf8(spliced(tree, field, hostile));
+            case 2 -> {
+                tree.remove(field);
+                yield Json.mapper().writeValueAsBytes(tree);
+            }
+            case 3 -> utf8(spliced(tree, "addedLater", hostile));
+            default -> java.util.Arrays.copyOf(json, json.length / 2);
+        };
+    }
+
+    /** The tree's JSON text with {@code field} (replaced if there) last, its value the raw {@code text}. */
+    private static String spliced(ObjectNode tree, String field, String text) throws Exception {
+        tree.remove(field);
+        String json = Json.mapper().writeValueAsString(tree);
+        return json.substring(0, json.length() - 1) + (tree.isEmpty() ? "" : ",")
+                + Json.mapper().writeValueAsString(field) + ":" + text + "}";
+    }
+
+    @Provide
+    Arbitrary<String> taskFields() {
+        return Arbitraries.of(
+                "id",
+                "type",
+                "payload",
+                "key",
+                "priority",
+                "idempotencyKey",
+                "maxAttempts",
+                "timeoutMs",
+                "runAt",
+                "delayMs",
+                "submittedAt",
+                "attempt");
+    }
+
+    @Provide
+    Arbitrary<String> hostileValues() {
+        return Arbitraries.oneOf(
+                Arbitraries.of(
+                        "9223372036854775807",
+                        "-9223372036854775808",
+                        "9223372036854775808",
+                        "2147483648",
+                        "-1",
+                        "0",
+                        "1e400",
+                        "-1e-400",
+                        "1" + "0".repeat(999),
+                        "1" + "0".repeat(1500),
+                        "\"+1000000000-12-31T23:59:59.999999999Z\"",
+                        "\"-1000000000-01-01T00:00:00Z\"",
+                        "\"+10000-01-01T00:00:00Z\"",
+                        "\"9999-12-31T23:59:59.999999999Z\"",
+                        "\"0000-01-01T00:00:00Z\"",
+                        "\"2026-02-30T00:00:00Z\"",
+                        "\"\\ud800\"",
+                        "\"\\u0000\"",
+                        "\"\"",
+                        "\"HIGH\"",
+                        "null",
+                        "true",
+                        "[]",
+                        "{}",
+                        "[".repeat(2000) + "]".repeat(2000),
+                        "{\"a\":".repeat(1500) + "1" + "}".repeat(1500),
+                        "{\"a\":1,\"a\":2}",
+                        "\"" + "x".repeat(100_000) + "\""),
+                Arbitraries.longs().map(String::valueOf),
+                Arbitraries.strings().ofMaxLength(30).map(t -> {
+                    try {
+                        return Json.mapper().writeValueAsString(t);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
     }
 
     @Provide

@@ -4,6 +4,7 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.internal.ArrivalProcessor;
+import io.conveyor.rollups.internal.SkippedRecords;
 import io.conveyor.rollups.internal.TaskResultSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -26,15 +27,20 @@ import org.apache.kafka.streams.kstream.Produced;
  * <p>Ids and timestamps are the worker's: the envelope's {@code id} and {@code submittedAt}, or,
  * when a plain client left them out, the id derived from topic-partition-offset and the record's
  * timestamp. Records that cannot be decoded are skipped here (the worker dead-letters them and
- * writes their {@code FAILED} change).
+ * writes their {@code FAILED} change) and counted ({@link SkippedRecords}).
  */
 public final class ArrivalTopology {
     private ArrivalTopology() {}
 
-    /** Adds the arrivals to {@code builder}. */
+    /** Adds the arrivals to {@code builder}, counting skipped records nowhere. */
     public static void addTo(StreamsBuilder builder, Topics topics, TaskCodec codec) {
+        addTo(builder, topics, codec, SkippedRecords.uncounted());
+    }
+
+    /** Adds the arrivals to {@code builder}; {@code skipped} counts the task records that are not tasks. */
+    public static void addTo(StreamsBuilder builder, Topics topics, TaskCodec codec, SkippedRecords skipped) {
         builder.stream(topics.taskTopics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .process(() -> new ArrivalProcessor(codec, topics))
+                .process(() -> new ArrivalProcessor(codec, topics, skipped))
                 .to(topics.results(), Produced.with(Serdes.String(), TaskResultSerde.create(codec)));
     }
 

@@ -11,6 +11,7 @@ import io.conveyor.core.StatsSource;
 import io.conveyor.core.StatusUnavailableException;
 import io.conveyor.core.TaskStatus;
 import io.conveyor.rollups.internal.RollupReader;
+import io.conveyor.rollups.internal.SkippedRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,7 +86,7 @@ public final class RollupStats implements StatsSource, AutoCloseable {
     public static RollupStats start(ConveyorConfig config, MeterRegistry registry, FatalErrors fatal) {
         RollupStats stats = new RollupStats(
                 config.get(ConveyorConfig.ROLLUP_WINDOWS), config.get(ConveyorConfig.WORKER_CONCURRENCY), registry);
-        stats.reader = RollupReader.start(config, stats::accept, stats::backlog, fatal);
+        stats.reader = RollupReader.start(config, stats::accept, stats::backlog, fatal, new SkippedRecords(registry));
         return stats;
     }
 

@@ -13,6 +13,7 @@ import io.conveyor.core.TaskStatusLookup;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.internal.KeyRouter;
 import io.conveyor.rollups.internal.PeerClient;
+import io.conveyor.rollups.internal.SkippedRecords;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.net.InetAddress;
@@ -165,10 +166,15 @@ public final class Rollups implements AutoCloseable {
     /** Everything the rollups compute, in one topology (a topology reads conveyor.results once). */
     static Topology topology(ConveyorConfig config, TaskCodec codec, MeterRegistry registry) {
         StreamsBuilder builder = new StreamsBuilder();
-        ArrivalTopology.addTo(builder, config.topics(), codec);
-        var results = StatusTopology.results(builder, config.topics(), codec);
+        SkippedRecords skipped = new SkippedRecords(registry);
+        ArrivalTopology.addTo(builder, config.topics(), codec, skipped);
+        var results = StatusTopology.results(builder, config.topics(), codec, skipped);
         var counted = StatusTopology.addTo(
-                builder, results, codec, Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)));
+                builder,
+                results,
+                codec,
+                Duration.ofMillis(config.get(ConveyorConfig.ROLLUP_STATUS_RETENTION_MS)),
+                skipped);
         WindowTopology.addTo(builder, counted, config.topics(), WindowTopology.Settings.from(config, registry));
         return builder.build();
     }

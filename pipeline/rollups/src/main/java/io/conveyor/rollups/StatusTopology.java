@@ -4,6 +4,7 @@ import io.conveyor.core.TaskCodec;
 import io.conveyor.core.TaskResult;
 import io.conveyor.core.Topics;
 import io.conveyor.rollups.internal.CommitHook;
+import io.conveyor.rollups.internal.SkippedRecords;
 import io.conveyor.rollups.internal.StatusTableProcessor;
 import io.conveyor.rollups.internal.StatusViewSerde;
 import io.conveyor.rollups.internal.TaskResultSerde;
@@ -50,12 +51,19 @@ public final class StatusTopology {
 
     /**
      * The stream of results, read once per topology (a topology may subscribe to a topic only once,
-     * so every part of the rollups shares this stream). Unreadable records come as null values
-     * and records without a key with null keys; the processors drop them.
+     * so every part of the rollups shares this stream). Unreadable records and tombstones come as
+     * null values, counted by the serde, and records without a key with null keys, counted by the
+     * status table; the processors drop them ({@link SkippedRecords}).
      */
     public static KStream<String, TaskResult> results(StreamsBuilder builder, Topics topics, TaskCodec codec) {
+        return results(builder, topics, codec, SkippedRecords.uncounted());
+    }
+
+    /** As {@link #results(StreamsBuilder, Topics, TaskCodec)}; {@code skipped} counts the unreadable ones. */
+    public static KStream<String, TaskResult> results(
+            StreamsBuilder builder, Topics topics, TaskCodec codec, SkippedRecords skipped) {
         // no filter node: the processors skip what they cannot use themselves, a node less per result
-        return builder.stream(topics.results(), Consumed.with(Serdes.String(), TaskResultSerde.create(codec)));
+        return builder.stream(topics.results(), Consumed.with(Serdes.String(), TaskResultSerde.create(codec, skipped)));
     }
 
     /**
@@ -64,6 +72,16 @@ public final class StatusTopology {
      */
     public static KStream<String, TaskResult> addTo(
             StreamsBuilder builder, KStream<String, TaskResult> results, TaskCodec codec, Duration retention) {
+        return addTo(builder, results, codec, retention, SkippedRecords.uncounted());
+    }
+
+    /** As {@link #addTo(StreamsBuilder, KStream, TaskCodec, Duration)}; {@code skipped} counts unkeyed results. */
+    public static KStream<String, TaskResult> addTo(
+            StreamsBuilder builder,
+            KStream<String, TaskResult> results,
+            TaskCodec codec,
+            Duration retention,
+            SkippedRecords skipped) {
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("the status retention must be positive, but was " + retention);
         }
@@ -73,7 +91,7 @@ public final class StatusTopology {
                 Stores.persistentTimestampedKeyValueStore(STATUS_STORE), Serdes.String(), serde));
         builder.addStateStore(CommitHook.builder(STATUS_HOOK));
         return results.process(
-                () -> new StatusTableProcessor(STATUS_STORE, STATUS_HOOK, retention),
+                () -> new StatusTableProcessor(STATUS_STORE, STATUS_HOOK, retention, skipped),
                 Named.as("task-status"),
                 STATUS_STORE,
                 STATUS_HOOK);

@@ -12,6 +12,13 @@ public final class HttpErrors {
         if (response.ended() || response.closed()) {
             return;
         }
+        response.setStatusCode(status)
+                .putHeader("content-type", "application/json")
+                .end(json(code, message, field));
+    }
+
+    /** The error body: {@code {"error":{"code","message","field"?}}}. */
+    static String json(String code, String message, String field) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ObjectNode error = body.putObject("error");
         error.put("code", code);
@@ -19,9 +26,7 @@ public final class HttpErrors {
         if (field != null) {
             error.put("field", field);
         }
-        response.setStatusCode(status)
-                .putHeader("content-type", "application/json")
-                .end(body.toString());
+        return body.toString();
     }
 
     /** A 503 that tells the client when to come back. */

@@ -45,7 +45,8 @@ public final class TaskRoutes {
         }
     }
 
-    private void cancel(RoutingContext ctx) {
+    /** The path's task id, or null after answering 400 when it is blank or longer than {@value #MAX_ID_LENGTH}. */
+    private static String id(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         if (id.isBlank() || id.length() > MAX_ID_LENGTH) {
             HttpErrors.send(
@@ -54,6 +55,14 @@ public final class TaskRoutes {
                     "invalid_task",
                     "id must be 1 to " + MAX_ID_LENGTH + " characters, but had " + id.length(),
                     "id");
+            return null;
+        }
+        return id;
+    }
+
+    private void cancel(RoutingContext ctx) {
+        String id = id(ctx);
+        if (id == null) {
             return;
         }
         long bytes = id.length() + 64L;
@@ -89,7 +98,12 @@ public final class TaskRoutes {
     }
 
     private void find(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
+        // bounded like cancellations: no task has a longer id, and a lookup forwarded to the
+        // rollups (api.status.url) must fit their request line
+        String id = id(ctx);
+        if (id == null) {
+            return;
+        }
         Context context = ctx.vertx().getOrCreateContext();
         lookup.find(id)
                 .whenComplete((found, error) -> context.runOnContext(v -> {

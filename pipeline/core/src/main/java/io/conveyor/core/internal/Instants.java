@@ -19,7 +19,21 @@ public final class Instants {
 
     private static final long LAST_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
 
+    /**
+     * The earliest instant the wire format carries: years before 0000 are nobody's task times, and
+     * would take {@code toEpochMilli} and the latencies computed from them out of a {@code long}.
+     */
+    public static final Instant MIN = Instant.ofEpochSecond(FIRST_DAY * 86_400);
+
+    /** The latest instant the wire format carries (see {@link #MIN}). */
+    public static final Instant MAX = Instant.ofEpochSecond(LAST_DAY * 86_400 + 86_399, 999_999_999);
+
     private Instants() {}
+
+    /** Whether {@code instant} lies within {@link #MIN} and {@link #MAX}, the years 0000 to 9999. */
+    public static boolean onTheWire(Instant instant) {
+        return !instant.isBefore(MIN) && !instant.isAfter(MAX);
+    }
 
     /** {@code instant.toString()}, faster for the years 0 to 9999. */
     public static String format(Instant instant) {

@@ -53,27 +53,37 @@ public final class JsonFields {
         return Optional.of(value);
     }
 
-    /** An ISO-8601 instant such as {@code 2026-11-23T10:15:30Z}, or epoch milliseconds. */
+    /**
+     * An ISO-8601 instant such as {@code 2026-11-23T10:15:30Z}, or epoch milliseconds, within the
+     * years 0000 to 9999 ({@link Instants#MIN}, {@link Instants#MAX}).
+     */
     public static Optional<Instant> optionalInstant(JsonNode node, String field) throws MalformedTaskException {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return Optional.empty();
         }
+        Instant instant;
         if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return Optional.of(Instant.ofEpochMilli(v.asLong()));
-        }
-        if (v.isTextual()) {
+            instant = Instant.ofEpochMilli(v.asLong());
+        } else if (v.isTextual()) {
             try {
-                return Optional.of(Instants.parse(v.asText()));
+                instant = Instants.parse(v.asText());
             } catch (DateTimeParseException e) {
                 throw new MalformedTaskException(
                         field,
                         field + " must be an ISO-8601 instant like 2026-01-31T12:00:00Z, but was '" + v.asText() + "'",
                         e);
             }
+        } else {
+            throw new MalformedTaskException(
+                    field, field + " must be an ISO-8601 instant or epoch milliseconds, but was " + describe(v));
         }
-        throw new MalformedTaskException(
-                field, field + " must be an ISO-8601 instant or epoch milliseconds, but was " + describe(v));
+        if (!Instants.onTheWire(instant)) {
+            throw new MalformedTaskException(
+                    field,
+                    field + " must be between " + Instants.MIN + " and " + Instants.MAX + ", but was " + describe(v));
+        }
+        return Optional.of(instant);
     }
 
     private static String describe(JsonNode v) {

@@ -11,9 +11,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.conveyor.core.MalformedTaskException;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -21,15 +24,28 @@ import java.util.function.Function;
  * as ({@link RawJson}): the task payload in the API, the handler's output in the rollups, which
  * both only pass it on. Errors are {@link MalformedTaskException}s with the messages the tree
  * readers give. Stateless, thread-safe.
+ *
+ * <p>A reader that refuses duplicates (the API's) also refuses an object that gives a field twice,
+ * at its top level or anywhere inside the kept field: which of the two a reader takes is up to the
+ * reader (Jackson and Python take the last, others the first), so a client cannot know what would
+ * run. The error names the top-level field; the object is still read to its end, so the items of a
+ * batch after it are read as usual.
  */
 public final class RawFieldReader {
     private final ObjectMapper mapper;
     // for values inside a document being read: what follows them is the rest of the document
     private final ObjectReader nested;
+    private final boolean refuseDuplicates;
 
+    /** A reader that lets the last of two fields of one name win, as Jackson's tree reader does. */
     public RawFieldReader(ObjectMapper mapper) {
+        this(mapper, false);
+    }
+
+    public RawFieldReader(ObjectMapper mapper, boolean refuseDuplicates) {
         this.mapper = mapper;
         this.nested = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.refuseDuplicates = refuseDuplicates;
     }
 
     /** What the items of an array became, up to the limit; {@code total} counts them all. */
@@ -45,7 +61,13 @@ public final class RawFieldReader {
                 requireJson(bytes, offset, length);
                 throw new MalformedTaskException(null, "expected a JSON object");
             }
-            ObjectNode node = fields(p, bytes, offset, raw);
+            ObjectNode node;
+            try {
+                node = fields(p, bytes, offset, raw);
+            } catch (Duplicate d) {
+                requireEnd(p);
+                throw d.error();
+            }
             requireEnd(p);
             return node;
         } catch (IOException e) {
@@ -61,7 +83,12 @@ public final class RawFieldReader {
      * @throws MalformedTaskException when the bytes are not one JSON value
      */
     public <T> Optional<Items<T>> array(
-            byte[] bytes, int max, String raw, Function<ObjectNode, T> onObject, Function<JsonToken, T> onOther)
+            byte[] bytes,
+            int max,
+            String raw,
+            Function<ObjectNode, T> onObject,
+            Function<JsonToken, T> onOther,
+            Function<MalformedTaskException, T> onDuplicate)
             throws MalformedTaskException {
         if (bytes.length == 0) {
             throw new MalformedTaskException(null, "the document is empty");
@@ -76,7 +103,14 @@ public final class RawFieldReader {
             for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                 total++;
                 if (total <= max && t == JsonToken.START_OBJECT) {
-                    items.add(onObject.apply(fields(p, bytes, 0, raw)));
+                    ObjectNode fields;
+                    try {
+                        fields = fields(p, bytes, 0, raw);
+                    } catch (Duplicate d) {
+                        items.add(onDuplicate.apply(d.error()));
+                        continue;
+                    }
+                    items.add(onObject.apply(fields));
                 } else {
                     p.skipChildren();
                     if (total <= max) {
@@ -97,14 +131,26 @@ public final class RawFieldReader {
      * token after it less the separator (a JSON null stays a null node). Leaves {@code p} on the
      * END_OBJECT.
      */
-    private ObjectNode fields(JsonParser p, byte[] bytes, int base, String raw) throws IOException {
+    private ObjectNode fields(JsonParser p, byte[] bytes, int base, String raw) throws IOException, Duplicate {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
+        MalformedTaskException duplicate = null;
         JsonToken t = p.nextToken();
         while (t == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            if (refuseDuplicates && duplicate == null && node.has(name)) {
+                duplicate = new MalformedTaskException(
+                        name, "duplicate field '" + name + "'; give each field of the task once");
+            }
             JsonToken value = p.nextToken();
             if (name.equals(raw) && value != JsonToken.VALUE_NULL) {
-                Kept kept = keep(p, bytes, base);
+                String[] repeated = refuseDuplicates ? new String[1] : null;
+                Kept kept = keep(p, bytes, base, repeated);
+                if (repeated != null && repeated[0] != null && duplicate == null) {
+                    duplicate = new MalformedTaskException(
+                            name,
+                            name + " has an object that gives the field '" + repeated[0]
+                                    + "' twice; give each field of a JSON object once");
+                }
                 node.set(name, kept.node());
                 t = kept.next();
             } else {
@@ -112,7 +158,25 @@ public final class RawFieldReader {
                 t = p.nextToken();
             }
         }
+        if (duplicate != null) {
+            throw new Duplicate(duplicate);
+        }
         return node;
+    }
+
+    /** An object of the API's that gives a field twice, read to its end; carries the error to answer. */
+    private static final class Duplicate extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient MalformedTaskException error;
+
+        Duplicate(MalformedTaskException error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
+        }
+
+        MalformedTaskException error() {
+            return error;
+        }
     }
 
     /** A field value kept as its bytes, and the token after it, where the parser now is. */
@@ -124,9 +188,18 @@ public final class RawFieldReader {
      * separator. {@code base} is where the parser's input starts in {@code bytes}.
      */
     public static Kept keep(JsonParser p, byte[] bytes, int base) throws IOException {
+        return keep(p, bytes, base, null);
+    }
+
+    /** As {@link #keep(JsonParser, byte[], int)}, noting in {@code repeated[0]}, if given, a name given twice in an object. */
+    private static Kept keep(JsonParser p, byte[] bytes, int base, String[] repeated) throws IOException {
         int start = base + (int) p.currentTokenLocation().getByteOffset();
         if (p.currentToken().isStructStart()) {
-            p.skipChildren();
+            if (repeated == null) {
+                p.skipChildren();
+            } else {
+                repeated[0] = skipNotingRepeats(p);
+            }
         } else {
             p.finishToken();
         }
@@ -136,6 +209,36 @@ public final class RawFieldReader {
             end = trimSpace(bytes, start, end - 1); // the comma before the next field
         }
         return new Kept(RawJson.node(bytes, start, end - start), next);
+    }
+
+    /**
+     * Skips the structure {@code p} is on as {@link JsonParser#skipChildren()} does, and returns the
+     * first name given twice within one of its objects, or null.
+     */
+    private static String skipNotingRepeats(JsonParser p) throws IOException {
+        ArrayDeque<Set<String>> open = new ArrayDeque<>();
+        String repeated = null;
+        JsonToken t = p.currentToken();
+        while (true) {
+            switch (t) {
+                case START_OBJECT -> open.push(new HashSet<>());
+                case START_ARRAY -> open.push(Set.of());
+                case END_OBJECT, END_ARRAY -> open.pop();
+                case FIELD_NAME -> {
+                    if (repeated == null && !open.peek().add(p.currentName())) {
+                        repeated = p.currentName();
+                    }
+                }
+                default -> {}
+            }
+            if (open.isEmpty()) {
+                return repeated;
+            }
+            t = p.nextToken();
+            if (t == null) {
+                return repeated; // the input ended inside the value: the caller's next read says so
+            }
+        }
     }
 
     /** The node Jackson's tree reader makes of a scalar (big decimals for floats, as the mapper does). */

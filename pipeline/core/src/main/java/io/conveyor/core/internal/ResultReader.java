@@ -129,7 +129,7 @@ public final class ResultReader {
 
     /** An ISO-8601 instant or epoch milliseconds, as {@link JsonFields#optionalInstant} reads them. */
     private static Instant instant(JsonParser p, JsonToken value) throws IOException {
-        return switch (value) {
+        Instant instant = switch (value) {
             case VALUE_NULL -> null;
             case VALUE_STRING -> Instants.parse(p.getText()); // a DateTimeException is not plain
             case VALUE_NUMBER_INT -> {
@@ -140,6 +140,10 @@ public final class ResultReader {
             }
             default -> throw NotPlain.INSTANCE;
         };
+        if (instant != null && !Instants.onTheWire(instant)) {
+            throw NotPlain.INSTANCE; // the general way names the range
+        }
+        return instant;
     }
 
     private TaskError error(JsonParser p, JsonToken value) throws IOException, MalformedTaskException {

@@ -12,23 +12,26 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns one task record into its {@code QUEUED} change, keyed by task id (see {@code
- * ArrivalTopology}). Runs on a stream thread; one instance per task.
+ * ArrivalTopology}); a record that is not a task is skipped and counted ({@link SkippedRecords}).
+ * Runs on a stream thread; one instance per task.
  */
 public final class ArrivalProcessor implements Processor<byte[], byte[], String, TaskResult> {
-    private static final Logger log = LoggerFactory.getLogger(ArrivalProcessor.class);
-
     private final TaskCodec codec;
     private final Topics topics;
+    private final SkippedRecords skipped;
     private ProcessorContext<String, TaskResult> context;
 
     public ArrivalProcessor(TaskCodec codec, Topics topics) {
+        this(codec, topics, SkippedRecords.uncounted());
+    }
+
+    public ArrivalProcessor(TaskCodec codec, Topics topics, SkippedRecords skipped) {
         this.codec = codec;
         this.topics = topics;
+        this.skipped = skipped;
     }
 
     @Override
@@ -46,13 +49,16 @@ public final class ArrivalProcessor implements Processor<byte[], byte[], String,
                 Instant.ofEpochMilli(record.timestamp()),
                 topics.priorityOf(meta.topic()).orElse(Priority.NORMAL));
         if (record.value() == null) {
+            skipped.skipped(SkippedRecords.TASKS, SkippedRecords.NO_VALUE, origin.derivedId(), "a tombstone");
             return;
         }
         Task task;
         try {
             task = codec.decode(record.value(), origin);
-        } catch (MalformedTaskException | IllegalArgumentException e) {
-            log.debug("Not a task, no arrival: {} ({})", origin.derivedId(), e.getMessage());
+        } catch (MalformedTaskException | RuntimeException e) {
+            // whatever the reason: a record that throws here would end the stream thread, and its
+            // replacement would read the same record again
+            skipped.skipped(SkippedRecords.TASKS, SkippedRecords.UNREADABLE, origin.derivedId(), e.getMessage());
             return;
         }
         context.forward(new Record<>(task.id(), TaskResult.queued(task), record.timestamp()));

@@ -49,6 +49,7 @@ public final class RollupReader implements AutoCloseable {
     private final Consumer<RollupWindow> windows;
     private final DoubleConsumer backlog;
     private final FatalErrors fatal;
+    private final SkippedRecords skipped;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Admin admin;
     private final Duration lookback;
@@ -59,9 +60,14 @@ public final class RollupReader implements AutoCloseable {
     private Map<TopicPartition, Long> endsAtStart;
 
     private RollupReader(
-            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, FatalErrors fatal) {
+            ConveyorConfig config,
+            Consumer<RollupWindow> windows,
+            DoubleConsumer backlog,
+            FatalErrors fatal,
+            SkippedRecords skipped) {
         this.config = config;
         this.fatal = fatal;
+        this.skipped = skipped;
         this.topics = config.topics();
         this.windows = windows;
         this.backlog = backlog;
@@ -81,9 +87,14 @@ public final class RollupReader implements AutoCloseable {
         this.backlogThread = Thread.ofVirtual().name("conveyor-rollup-backlog").unstarted(this::measureBacklog);
     }
 
+    /** {@code skipped} counts the records of the rollups topic that are not windows. */
     public static RollupReader start(
-            ConveyorConfig config, Consumer<RollupWindow> windows, DoubleConsumer backlog, FatalErrors fatal) {
-        RollupReader reader = new RollupReader(config, windows, backlog, fatal);
+            ConveyorConfig config,
+            Consumer<RollupWindow> windows,
+            DoubleConsumer backlog,
+            FatalErrors fatal,
+            SkippedRecords skipped) {
+        RollupReader reader = new RollupReader(config, windows, backlog, fatal, skipped);
         reader.thread.start();
         reader.backlogThread.start();
         return reader;
@@ -159,18 +170,16 @@ public final class RollupReader implements AutoCloseable {
     }
 
     private void read(ConsumerRecord<byte[], byte[]> r) {
+        String where = r.topic() + "-" + r.partition() + "@" + r.offset();
         if (r.value() == null) {
+            skipped.skipped(SkippedRecords.ROLLUPS, SkippedRecords.NO_VALUE, where, "a tombstone");
             return;
         }
         try {
             windows.accept(RollupWindow.decode(r.value()));
         } catch (RuntimeException e) {
-            log.warn(
-                    "Skipping an unreadable rollup at {}-{}@{}: {}",
-                    r.topic(),
-                    r.partition(),
-                    r.offset(),
-                    e.getMessage());
+            // not a window, or one the figures cannot take: either way the reader goes on
+            skipped.skipped(SkippedRecords.ROLLUPS, SkippedRecords.UNREADABLE, where, e.getMessage());
         }
     }
 

@@ -46,6 +46,7 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     private final String storeName;
     private final String hookName;
     private final long retentionMs;
+    private final SkippedRecords skipped;
     /** How many changed views are written before the commit comes (memory stays bounded). */
     static final int WRITE_AT = 10_000;
 
@@ -59,9 +60,15 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     private record Change(TaskResult view, long timestamp) {}
 
     public StatusTableProcessor(String storeName, String hookName, Duration retention) {
+        this(storeName, hookName, retention, SkippedRecords.uncounted());
+    }
+
+    /** {@code skipped} counts the results without a task id (the serde counts the unreadable ones). */
+    public StatusTableProcessor(String storeName, String hookName, Duration retention, SkippedRecords skipped) {
         this.storeName = storeName;
         this.hookName = hookName;
         this.retentionMs = retention.toMillis();
+        this.skipped = skipped;
     }
 
     /** How often the sweep runs: a tenth of the retention, between 1 s and 1 h. */
@@ -87,8 +94,12 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
     public void process(Record<String, TaskResult> record) {
         String id = record.key();
         TaskResult change = record.value();
-        if (id == null || change == null) {
-            return; // unreadable (logged by the serde) or unkeyed
+        if (change == null) {
+            return; // unreadable or a tombstone, counted by the serde
+        }
+        if (id == null) {
+            skipped.skipped(SkippedRecords.RESULTS, SkippedRecords.NO_KEY, where(), "a result without a task id");
+            return;
         }
         Change changed = pending.get(id);
         TaskResult current;
@@ -116,6 +127,13 @@ public final class StatusTableProcessor implements Processor<String, TaskResult,
         if (pending.size() >= WRITE_AT) {
             persist();
         }
+    }
+
+    /** Where the record being processed was read, for a log line: topic-partition@offset. */
+    private String where() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse("the results topic");
     }
 
     /** Writes the views changed since the last commit to the store. */
