@@ -177,8 +177,8 @@ public final class ConveyorConfig {
             ConveyorConfig::windowSizes);
     public static final Setting<Long> ROLLUP_GRACE_MS = Setting.longAtLeast(
             "rollup.grace.ms",
-            "How long after its end a window still takes late results; then it is emitted once and later ones are"
-                    + " dropped",
+            "How long after its end a window still takes late results; then it is emitted once, and later ones go"
+                    + " into the first window still open",
             5_000,
             0);
     public static final Setting<Long> ROLLUP_PUNCTUATE_INTERVAL_MS = Setting.longAtLeast(

@@ -232,11 +232,12 @@ public final class Meters {
             null,
             "Results that arrived after their window ended but within the grace, and were counted",
             List.of("window"));
-    public static final MeterSpec ROLLUP_DROPPED_RECORDS = new MeterSpec(
-            "conveyor.rollup.dropped.records",
+    public static final MeterSpec ROLLUP_REDATED_RECORDS = new MeterSpec(
+            "conveyor.rollup.redated.records",
             MeterSpec.Type.COUNTER,
             null,
-            "Results that arrived after their window closed (end + grace), and were not counted",
+            "Results that arrived after their window closed (end + grace), counted as late in the first window"
+                    + " still open",
             List.of("window"));
     public static final MeterSpec ROLLUP_SKIPPED_RECORDS = new MeterSpec(
             "conveyor.rollup.skipped.records",
@@ -285,7 +286,7 @@ public final class Meters {
             ROLLUP_RECOMMENDED_WORKERS,
             ROLLUP_DRAIN,
             ROLLUP_LATE_RECORDS,
-            ROLLUP_DROPPED_RECORDS,
+            ROLLUP_REDATED_RECORDS,
             ROLLUP_SKIPPED_RECORDS);
 
     /** The counter of {@code spec} with the given tag values, in the spec's tag order. */

@@ -38,7 +38,8 @@ import org.apache.kafka.streams.state.Stores;
  * write them to their store at every commit, in the commit's transaction. A window closes when
  * every results partition has got past its end plus the grace by event time, or is idle and the
  * wall clock has: quiet pipelines still close their windows, and results being restored or caught
- * up after a restart are never dropped for lateness by the wall clock.
+ * up after a restart hold them open. A result that comes after its window closed anyway (held up by
+ * a broker's failover, say) is counted, as late, in the first window still open: never dropped.
  */
 public final class WindowTopology {
     /** The state store of the open windows. */
@@ -58,7 +59,7 @@ public final class WindowTopology {
      * @param sizes window sizes, smallest first
      * @param grace how long after its end a window takes late results
      * @param punctuate how often windows are closed by the wall clock
-     * @param registry where the late and dropped counters go
+     * @param registry where the late and re-dated counters go
      * @param idleTimeout how long a results partition that read only old results, or none, must be
      *     quiet before the wall clock closes windows for it
      */
@@ -99,11 +100,11 @@ public final class WindowTopology {
             StreamsBuilder builder, KStream<String, TaskResult> results, Topics topics, Settings settings) {
         List<Duration> sizes = settings.sizes();
         Counter[] late = new Counter[sizes.size()];
-        Counter[] dropped = new Counter[sizes.size()];
+        Counter[] redated = new Counter[sizes.size()];
         for (int i = 0; i < sizes.size(); i++) {
             String label = RollupWindow.label(sizes.get(i));
             late[i] = Meters.counter(settings.registry(), Meters.ROLLUP_LATE_RECORDS, label);
-            dropped[i] = Meters.counter(settings.registry(), Meters.ROLLUP_DROPPED_RECORDS, label);
+            redated[i] = Meters.counter(settings.registry(), Meters.ROLLUP_REDATED_RECORDS, label);
         }
         // no caches: the processors write at commit time (CommitHook), and a cache would hold that back
         builder.addStateStore(
@@ -129,7 +130,7 @@ public final class WindowTopology {
                         .withName("rollup-observations"))
                 .process(
                         () -> new WindowProcessor(
-                                STORE, STORE_HOOK, sizes, settings.grace(), topics.partitions(), late, dropped),
+                                STORE, STORE_HOOK, sizes, settings.grace(), topics.partitions(), late, redated),
                         Named.as("rollup-windows"),
                         STORE,
                         STORE_HOOK)

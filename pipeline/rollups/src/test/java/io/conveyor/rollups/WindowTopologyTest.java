@@ -211,12 +211,12 @@ class WindowTopologyTest {
     }
 
     @Test
-    void countsLateResultsWithinTheGraceAndDropsLaterOnes() {
+    void countsLateResultsWithinTheGraceAndLaterOnesInTheFirstWindowStillOpen() {
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 12_000)); // stream time 12 s
         publish(terminal("echo", TaskStatus.FAILED, 0, 10, 8_000)); // [0, 10 s) ended, in its grace: late
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 16_000)); // 16 s: [0, 10 s) closes
         advance(TICK);
-        publish(terminal("echo", TaskStatus.CANCELLED, 0, -1, 9_000)); // after its grace: dropped
+        publish(terminal("echo", TaskStatus.CANCELLED, 0, -1, 9_000)); // after its grace: re-dated
 
         RollupWindow first = rollups.readValuesToList().getFirst();
         assertThat(first.start()).isEqualTo(T0);
@@ -224,12 +224,23 @@ class WindowTopologyTest {
         assertThat(first.late()).isEqualTo(1);
         assertThat(first.cancelled()).isZero();
         assertThat(counter(Meters.ROLLUP_LATE_RECORDS.prometheusName(), "10s")).isEqualTo(1);
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+        assertThat(counter(Meters.ROLLUP_REDATED_RECORDS.prometheusName(), "10s"))
                 .isEqualTo(1);
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "1m"))
+        assertThat(counter(Meters.ROLLUP_REDATED_RECORDS.prometheusName(), "1m"))
                 .isZero();
 
-        publish(queued("echo", 65_000)); // the minute closes: it still took the dropped 10 s result
+        publish(queued("echo", 26_000)); // [10 s, 20 s) closes: it took the re-dated result, as late
+        advance(TICK);
+        RollupWindow second = rollups.readValuesToList().stream()
+                .filter(w -> w.window().equals("10s"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(second.start()).isEqualTo(T0.plusSeconds(10));
+        // its own two (12 s, 16 s), and the cancellation of [0, 10 s), late
+        assertThat(List.of(second.succeeded(), second.cancelled(), second.late()))
+                .containsExactly(2L, 1L, 1L);
+
+        publish(queued("echo", 65_000)); // the minute closes: it took the 10 s result in its own window
         advance(TICK);
         RollupWindow minute = rollups.readValuesToList().stream()
                 .filter(w -> w.window().equals("1m"))
@@ -255,7 +266,7 @@ class WindowTopologyTest {
                 .filteredOn(w -> w.window().equals("10s") && w.start().equals(fiveMinutesAgo))
                 .singleElement()
                 .satisfies(w -> assertThat(w.succeeded()).isEqualTo(30));
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+        assertThat(counter(Meters.ROLLUP_REDATED_RECORDS.prometheusName(), "10s"))
                 .isZero();
     }
 
@@ -264,9 +275,9 @@ class WindowTopologyTest {
         advance(Duration.ofSeconds(59));
         advance(Duration.ofSeconds(1)); // nothing for a minute since the start: idle; closes up to 50 s
         publish(terminal("echo", TaskStatus.SUCCEEDED, 0, 10, 5_000));
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "10s"))
+        assertThat(counter(Meters.ROLLUP_REDATED_RECORDS.prometheusName(), "10s"))
                 .isEqualTo(1);
-        assertThat(counter(Meters.ROLLUP_DROPPED_RECORDS.prometheusName(), "1m"))
+        assertThat(counter(Meters.ROLLUP_REDATED_RECORDS.prometheusName(), "1m"))
                 .isZero();
     }
 

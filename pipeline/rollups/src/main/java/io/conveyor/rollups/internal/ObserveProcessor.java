@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * per result. The parts not yet sent are written to the store at every commit ({@link OpenWindows},
  * {@link CommitHook}), so a restart neither loses nor repeats them. A result whose window may
  * already have closed (its end plus the grace is at or before the progress this partition last
- * sent) is sent on at once, so the window side counts it as dropped without waiting.
+ * sent) is sent on at once, so the window side counts it in its first open window without waiting.
  *
  * <p>Late: a result is late in a window that ended at or before the latest event time this
  * partition has seen.

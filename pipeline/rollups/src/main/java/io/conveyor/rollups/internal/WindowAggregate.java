@@ -67,6 +67,11 @@ final class WindowAggregate {
         run.add(other.run);
     }
 
+    /** Counts every result of this as late (a part that came after its own window closed). */
+    void allLate() {
+        late = results();
+    }
+
     /** How many results this counted (each counts under exactly one of its figures). */
     long results() {
         return succeeded + failed + cancelled + retries + arrivals;

@@ -23,8 +23,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Emits each window once, when it closes: when its end plus the grace is at or before the close
  * time, the least {@link Signal.Progress} of all results partitions (each sends its latest event
  * time, or the wall clock while idle, after its parts). So quiet pipelines still close their
- * windows, while results still being restored or caught up hold them open and are not dropped. A
- * part of a window that has closed is dropped, and its results counted as dropped.
+ * windows, while results still being restored or caught up hold them open. A part of a window that
+ * has closed already (its results were held up: a broker failed over, a worker's writes waited for
+ * Kafka, a results partition looked idle meanwhile) is counted, as late, in the first window still
+ * open of its size, and its results counted as re-dated: every result is counted exactly once,
+ * whenever it comes, and a window's figures can include results of earlier ones (decision:
+ * docs/operations.md, "Windows and late results").
  *
  * <p>State, for exactly-once: the open windows live in memory and are written to the store at
  * every commit ({@link OpenWindows}, {@link CommitHook}); per window size the store also holds the
@@ -52,7 +56,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
     private final long graceMs;
     private final int resultPartitions;
     private final Counter[] late;
-    private final Counter[] dropped;
+    private final Counter[] redated;
 
     private ProcessorContext<String, RollupWindow> context;
     private KeyValueStore<Bytes, byte[]> store;
@@ -76,7 +80,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
      * @param resultPartitions partitions of the results topic, each of which must report progress
      *     before a window closes
      * @param late per size, results counted after their window's end
-     * @param dropped per size, results after their window closed
+     * @param redated per size, results after their window closed, counted in a later one
      */
     public WindowProcessor(
             String storeName,
@@ -85,7 +89,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
             Duration grace,
             int resultPartitions,
             Counter[] late,
-            Counter[] dropped) {
+            Counter[] redated) {
         if (sizes.isEmpty() || sizes.size() > 4) {
             throw new IllegalArgumentException("1 to 4 window sizes, but got " + sizes);
         }
@@ -96,7 +100,7 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
         this.graceMs = grace.toMillis();
         this.resultPartitions = resultPartitions;
         this.late = late.clone();
-        this.dropped = dropped.clone();
+        this.redated = redated.clone();
         this.open = new OpenWindows(sizeMs);
     }
 
@@ -134,7 +138,11 @@ public final class WindowProcessor implements Processor<String, Signal, String, 
             return; // from a results side configured with other window sizes (during a rolling change)
         }
         if (p.start() + sizeMs[i] <= closedBefore[i]) {
-            dropped[i].increment(p.aggregate().results());
+            // its window went out already: the first one still open takes it (it starts where the
+            // closed ones end, a multiple of the size)
+            redated[i].increment(p.aggregate().results());
+            p.aggregate().allLate();
+            open.get(i, closedBefore[i], types.label(p.type())).merge(p.aggregate());
             return;
         }
         late[i].increment(p.aggregate().late());

@@ -48,7 +48,7 @@ class WindowProcessorTest {
                 Duration.ofMillis(200),
                 1,
                 new Counter[] {registry.counter("late")},
-                new Counter[] {registry.counter("dropped")});
+                new Counter[] {registry.counter("redated")});
         processor.init(context);
     }
 
